@@ -1,0 +1,115 @@
+"""Stage 6: score how likely a note is a clue (问题线索) — text model plus evidence.
+
+A clue is a *specific, checkable* allegation: who, did what, and when, where or how much
+(LABELS.md). Words alone rank a vague, angry complaint close to a specific one, so the score is
+stacked in two steps:
+
+1. a logistic regression on the note's TF-IDF features gives a text score; for training the
+   second step it is computed out of fold, so the second step learns how far to trust it;
+2. a small logistic regression combines the text score (as a logit) with evidence features —
+   is there an identifiable person or post, an alleged act, an amount, a time, a place, and do
+   they come together — into one calibrated probability, ``clue_score``.
+
+``clue`` is ``clue_score`` at a threshold chosen to maximise F1 on out-of-fold scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils.validation import check_is_fitted
+
+from .classify import _LinearScorer, best_f1_threshold, out_of_fold
+
+__all__ = ["ClueScorer", "evidence_features", "EVIDENCE_FEATURES"]
+
+EVIDENCE_FEATURES = (
+    "named_person", "post", "act", "n_acts", "amount", "date", "place",
+    "who_and_what", "who_what_detail", "n_details", "question_only",
+)
+
+
+def evidence_features(evidence: dict, text: str) -> np.ndarray:
+    """Numeric features of one note's evidence (see EVIDENCE_FEATURES for the order)."""
+    persons = evidence["persons"]
+    named = any(_is_named(p["text"]) for p in persons)
+    post = any(not _is_named(p["text"]) or len(p["text"]) > 3 for p in persons)
+    act = bool(evidence["acts"])
+    details = [bool(evidence["amounts"]), bool(evidence["dates"]), bool(evidence["places"])]
+    who = named or post
+    question_only = text.rstrip().endswith(("？", "?", "吗")) and not act
+    return np.array([
+        named, post, act, np.log1p(len(evidence["acts"])), details[0], details[1], details[2],
+        who and act, who and act and any(details), sum(details), question_only,
+    ], dtype=np.float64)
+
+
+_MASK_CHARS = set("某×*xX○")
+
+
+def _is_named(person: str) -> bool:
+    # A masked or real name (张某, 王德福, 村会计王某) as opposed to a bare post such as 村会计.
+    from .evidence import SURNAMES
+
+    return bool(_MASK_CHARS & set(person)) or (len(person) <= 3 and person[:1] in SURNAMES
+                                                and person not in ("支书", "党委"))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+class ClueScorer(ClassifierMixin, BaseEstimator):
+    """Stacked clue model: text logistic regression, then text score + evidence features.
+
+    Parameters
+    ----------
+    C : float
+        Regularisation of the text model.
+    use_evidence : bool
+        False gives the text-only score (kept for measuring what evidence adds).
+    folds : int
+        Folds for the out-of-fold text scores and the threshold.
+    random_state : int
+        Seed for the folds.
+    """
+
+    def __init__(self, C=10.0, use_evidence=True, folds=5, random_state=0):
+        self.C = C
+        self.use_evidence = use_evidence
+        self.folds = folds
+        self.random_state = random_state
+
+    def _meta_X(self, text_proba, E):
+        z = _logit(text_proba).reshape(-1, 1)
+        return np.hstack([z, E]) if self.use_evidence else z
+
+    def fit(self, X, y, E):
+        """Fit on TF-IDF features ``X``, clue flags ``y`` and evidence features ``E``."""
+        y = np.asarray(y, dtype=np.int8)
+        Y = y.reshape(-1, 1)
+        self.text_ = _LinearScorer(C=self.C).fit(X, Y)
+        folds = max(2, min(self.folds, int(np.bincount(y, minlength=2).min())))
+        oof_text = out_of_fold(_LinearScorer(C=self.C), X, Y, folds, self.random_state, stratify=y)[:, 0]
+        M = self._meta_X(oof_text, np.asarray(E, dtype=np.float64))
+        self.meta_ = LogisticRegression(C=1.0, max_iter=1000).fit(M, y)
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        oof = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), M, y, cv=cv, method="predict_proba")[:, 1]
+        self.threshold_ = best_f1_threshold(y, oof)
+        self.oof_scores_ = oof
+        return self
+
+    def text_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "meta_")
+        return self.text_.decision_scores(X)[:, 0]
+
+    def predict_proba(self, X, E) -> np.ndarray:
+        """Clue probability per note."""
+        M = self._meta_X(self.text_proba(X), np.asarray(E, dtype=np.float64))
+        return self.meta_.predict_proba(M)[:, 1]
+
+    def predict(self, X, E) -> np.ndarray:
+        return self.predict_proba(X, E) >= self.threshold_

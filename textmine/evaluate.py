@@ -1,0 +1,293 @@
+"""Evaluation: stratified k-fold cross-validation (or a held-out test file) of textmine and two
+baselines on the same folds — the keyword filter offices use today, and fastText when installed.
+
+Everything that is chosen from data (vocabulary, weights, thresholds) is chosen inside the
+training folds only, so the scores are honest estimates for unseen notes.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from .corpus import Corpus
+from .settings import LEXICON_DIR
+from .train import TrainParams, fit_model
+
+__all__ = ["cross_validate", "evaluate_split", "category_metrics", "clue_metrics", "format_report",
+           "KeywordBaseline", "FastTextBaseline"]
+
+
+# --------------------------------------------------------------------------------------------- metrics
+def category_metrics(Y: np.ndarray, P: np.ndarray, labels: list[str], multiclass: bool = False) -> dict:
+    """Per-label P/R/F1, micro and macro F1, exact-match ratio (and accuracy for single-label)."""
+    Y, P = np.asarray(Y, bool), np.asarray(P, bool)
+    p, r, f, s = precision_recall_fscore_support(Y, P, average=None, zero_division=0)
+    out = {"per_label": {lab: {"precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4),
+                               "f1": round(float(f[j]), 4), "support": int(s[j])} for j, lab in enumerate(labels)}}
+    out["micro_f1"] = round(float(precision_recall_fscore_support(Y, P, average="micro", zero_division=0)[2]), 4)
+    out["macro_f1"] = round(float(np.mean(f)), 4)
+    out["exact_match"] = round(float((Y == P).all(axis=1).mean()), 4)
+    if multiclass:
+        out["accuracy"] = round(float((Y.argmax(1) == P.argmax(1)).mean()), 4)
+    return out
+
+
+def clue_metrics(y: np.ndarray, score: np.ndarray, pred: np.ndarray, ks=(10, 50, 100)) -> dict:
+    y, pred = np.asarray(y, bool), np.asarray(pred, bool)
+    p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+    order = np.argsort(-np.asarray(score), kind="stable")
+    out = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
+           "average_precision": round(float(average_precision_score(y, score)), 4) if y.any() else None}
+    for k in ks:
+        if k <= len(y):
+            out[f"precision_at_{k}"] = round(float(y[order[:k]].mean()), 4)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- baselines
+class KeywordBaseline:
+    """What offices do today with Excel filters: a category if any of its keywords occurs; a clue
+    if any clue keyword occurs (score = how many distinct ones). Keywords: corpora/lexicon/keywords.tsv."""
+
+    name = "keywords"
+
+    def __init__(self, path: Path = LEXICON_DIR / "keywords.tsv"):
+        self.words: dict[str, list[str]] = {}
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            parts = line.strip().split("\t")
+            if len(parts) == 2 and not line.startswith("#") and parts[0] != "category":
+                self.words.setdefault(parts[0], []).append(parts[1])
+
+    def fit(self, corpus: Corpus):
+        return self
+
+    def predict(self, texts: list[str], labels: list[str]):
+        P = np.array([[any(w in t for w in self.words.get(lab, [])) for lab in labels] for t in texts])
+        clue_words = self.words.get("clue", [])
+        score = np.array([sum(w in t for w in clue_words) for t in texts], dtype=float)
+        return P, score, score > 0
+
+
+class FastTextBaseline:
+    """fastText supervised classifier (``loss='ova'`` for multi-label), character or word level."""
+
+    def __init__(self, level: str = "char", epoch: int = 25, seed: int = 0):
+        self.level = level
+        self.epoch = epoch
+        self.seed = seed
+        self.name = f"fasttext_{level}"
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import fasttext  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def _tokens(self, text: str) -> str:
+        from .normalize import normalize_text
+
+        t = normalize_text(text)
+        if self.level == "char":
+            return " ".join(ch for ch in t if not ch.isspace())
+        if not hasattr(self, "_seg"):
+            from .segment import Segmenter
+
+            self._seg = Segmenter()
+        return " ".join(self._seg(t))
+
+    def _fit_one(self, texts, label_lists, multilabel):
+        import fasttext
+
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as fh:
+            for t, labs in zip(texts, label_lists):
+                tags = " ".join(f"__label__{lab}" for lab in labs) or "__label__none"
+                fh.write(f"{tags} {self._tokens(t)}\n")
+            path = fh.name
+        try:
+            return fasttext.train_supervised(path, epoch=self.epoch, lr=0.5, wordNgrams=2, dim=100, minCount=1,
+                                             loss="ova" if multilabel else "softmax", verbose=0, seed=self.seed,
+                                             thread=2)
+        finally:
+            Path(path).unlink(missing_ok=True)
+
+    def fit(self, corpus: Corpus):
+        self.multilabel_ = not all(len(n.labels) == 1 for n in corpus.notes)
+        self.labels_ = corpus.labels
+        self.model_ = self._fit_one(corpus.texts, [n.labels for n in corpus.notes], self.multilabel_)
+        self.clue_ = (self._fit_one(corpus.texts, [["clue"] if n.clue else [] for n in corpus.notes], True)
+                      if corpus.has_clue else None)
+        return self
+
+    def _probs(self, model, texts, names):
+        out = np.zeros((len(texts), len(names)))
+        idx = {f"__label__{n}": j for j, n in enumerate(names)}
+        for i, t in enumerate(texts):
+            labs, probs = model.predict(self._tokens(t), k=-1)
+            for lab, pr in zip(labs, probs):
+                if lab in idx:
+                    out[i, idx[lab]] = pr
+        return out
+
+    def predict(self, texts, labels):
+        S = self._probs(self.model_, texts, labels)
+        if self.multilabel_:
+            P = S >= 0.5
+        else:
+            P = np.zeros_like(S, dtype=bool)
+            P[np.arange(len(S)), S.argmax(1)] = True
+        if self.clue_ is None:
+            return P, None, None
+        c = self._probs(self.clue_, texts, ["clue"])[:, 0]
+        return P, c, c >= 0.5
+
+
+# --------------------------------------------------------------------------------------------- runs
+def _strata(corpus: Corpus, folds: int) -> np.ndarray:
+    keys = ["|".join(sorted(n.labels)) + ("#c" if n.clue else "") for n in corpus.notes]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    keys = [k if counts[k] >= folds else ("rare#c" if k.endswith("#c") else "rare") for k in keys]
+    counts = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return np.array([k if counts[k] >= folds else "rare" for k in keys])
+
+
+class _Collector:
+    """Accumulates predictions of one system over folds (or one split)."""
+
+    def __init__(self, n: int, L: int):
+        self.P = np.zeros((n, L), bool)
+        self.S = np.zeros((n, L))
+        self.clue_score = np.full(n, np.nan)
+        self.clue_pred = np.zeros(n, bool)
+        self.text_clue = np.full(n, np.nan)
+
+
+def _textmine_predict(model, texts):
+    from .clue import evidence_features  # noqa: F401  (kept for symmetry with fit)
+    from .train import evidence_matrix
+
+    X = model.vectorizer.transform(texts)
+    S = model.categories.predict_proba(X)
+    P = model.categories.decide(S)
+    if model.clue is None:
+        return S, P, None, None, None
+    _, E = evidence_matrix(model.evidence, texts)
+    score = model.clue.predict_proba(X, E)
+    return S, P, score, score >= model.clue.threshold_, model.clue.text_proba(X)
+
+
+def _run(train: Corpus, test: Corpus, test_index, params, systems, collectors):
+    model = fit_model(train, params)
+    S, P, cs, cp, ct = _textmine_predict(model, test.texts)
+    c = collectors["textmine"]
+    c.S[test_index], c.P[test_index] = S, P
+    if cs is not None:
+        c.clue_score[test_index], c.clue_pred[test_index], c.text_clue[test_index] = cs, cp, ct
+    for sysm in systems:
+        sysm.fit(train)
+        P, cs, cp = sysm.predict(test.texts, train.labels)
+        c = collectors[sysm.name]
+        c.P[test_index] = P
+        if cs is not None:
+            c.clue_score[test_index], c.clue_pred[test_index] = cs, cp
+    return model
+
+
+def _report(corpus: Corpus, collectors, multiclass: bool) -> dict:
+    out = {}
+    Y = corpus.indicator()
+    for name, c in collectors.items():
+        m = category_metrics(Y, c.P, corpus.labels, multiclass)
+        if corpus.has_clue and not np.isnan(c.clue_score).any():
+            m["clue"] = clue_metrics(corpus.clue_array(), c.clue_score, c.clue_pred)
+            if not np.isnan(c.text_clue).any():
+                m["clue_text_only"] = clue_metrics(corpus.clue_array(), c.text_clue, c.text_clue >= 0.5)
+        out[name] = m
+    return out
+
+
+def _systems(corpus: Corpus, baselines: bool):
+    if not baselines:
+        return []
+    out = []
+    if set(corpus.labels) <= {"party_building", "finance", "three_assets", "livelihood"}:
+        out.append(KeywordBaseline())
+    if FastTextBaseline.available():
+        out += [FastTextBaseline("char"), FastTextBaseline("word")]
+    return out
+
+
+def cross_validate(corpus: Corpus, params: TrainParams | None = None, folds: int | None = None,
+                   baselines: bool = True, progress: Callable[[str], None] | None = None) -> dict:
+    """k-fold cross-validation of textmine (and baselines) on ``corpus``; returns metrics per system."""
+    p = params or TrainParams()
+    k = folds or p.folds
+    n, L = len(corpus.notes), len(corpus.labels)
+    systems = _systems(corpus, baselines)
+    collectors = {name: _Collector(n, L) for name in ["textmine"] + [s.name for s in systems]}
+    multiclass = all(len(x.labels) == 1 for x in corpus.notes)
+    strata = (np.array([x.labels[0] for x in corpus.notes]) if multiclass else _strata(corpus, k))
+    for i, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=p.seed).split(np.zeros(n), strata)):
+        if progress:
+            progress(f"fold {i + 1}/{k}")
+        _run(corpus.subset(tr), corpus.subset(te), te, p, systems, collectors)
+    report = _report(corpus, collectors, multiclass)
+    report["setup"] = {"folds": k, "notes": n, "labels": corpus.labels}
+    return report
+
+
+def evaluate_split(train: Corpus, test: Corpus, params: TrainParams | None = None, baselines: bool = True) -> dict:
+    """Train on ``train`` and score on ``test`` (a held-out file, or a cross-kind split)."""
+    p = params or TrainParams()
+    test = Corpus(test.notes, train.labels, test.sha256, test.sources)
+    systems = _systems(train, baselines)
+    collectors = {name: _Collector(len(test.notes), len(train.labels)) for name in ["textmine"] + [s.name for s in systems]}
+    _run(train, test, np.arange(len(test.notes)), p, systems, collectors)
+    multiclass = all(len(x.labels) == 1 for x in train.notes)
+    report = _report(test, collectors, multiclass)
+    report["setup"] = {"train_notes": len(train.notes), "test_notes": len(test.notes), "labels": train.labels}
+    return report
+
+
+def kind_split(corpus: Corpus, kind: str) -> tuple[Corpus, Corpus]:
+    """Everything but ``kind`` for training, ``kind`` for testing."""
+    tr = [i for i, n in enumerate(corpus.notes) if n.kind != kind]
+    te = [i for i, n in enumerate(corpus.notes) if n.kind == kind]
+    return corpus.subset(tr), corpus.subset(te)
+
+
+def format_report(report: dict, title: str = "") -> str:
+    """A plain-text table of a report from :func:`cross_validate` or :func:`evaluate_split`."""
+    systems = [k for k in report if k != "setup"]
+    labels = report["setup"]["labels"]
+    lines = [title] if title else []
+    head = f"{'':<22}" + "".join(f"{s:>18}" for s in systems)
+    lines.append(head)
+    for lab in labels:
+        cells = "".join(
+            "{:>18}".format("{precision:.2f}/{recall:.2f}/{f1:.2f}".format(**report[s]["per_label"][lab]))
+            for s in systems)
+        lines.append(f"{lab + ' P/R/F1':<22}{cells}")
+    for key in ("micro_f1", "macro_f1", "exact_match", "accuracy"):
+        if key in report[systems[0]]:
+            lines.append(f"{key:<22}" + "".join(f"{report[s].get(key, float('nan')):>18.4f}" for s in systems))
+    for ckey in ("clue", "clue_text_only"):
+        if any(ckey in report[s] for s in systems):
+            for key in ("precision", "recall", "f1", "average_precision", "precision_at_50", "precision_at_100"):
+                vals = "".join(
+                    f"{report[s][ckey][key]:>18.4f}" if ckey in report[s] and report[s][ckey].get(key) is not None
+                    else f"{'—':>18}" for s in systems)
+                lines.append(f"{ckey + ' ' + re.sub('precision_at_', 'P@', key):<22}{vals}")
+    return "\n".join(lines)

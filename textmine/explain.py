@@ -1,0 +1,109 @@
+"""Stage 7: explain a decision — which terms in the note pushed each assigned category.
+
+For a linear model the contribution of a feature to label *j* is its TF-IDF value times the
+weight the model learned for it; the largest positive contributions are the reasons (the way eli5
+explains a linear classifier). Features are word n-grams ("w:低价 发包") or character n-grams
+("c:发包"); each is mapped back to the character spans where it occurs in the note, then to
+the text as received.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .normalize import Normalized
+
+__all__ = ["highlights", "render_terminal"]
+
+
+def highlights(row, coef: np.ndarray, labels: list[str], assigned: list[int], feature_names: np.ndarray,
+               norm: Normalized, segment_spans, top_k: int = 6) -> list[dict]:
+    """Highlight spans for the ``assigned`` label indices of one note.
+
+    ``row`` is the note's 1 × n_features sparse feature row; ``segment_spans(text)`` yields
+    ``(word, start, end)`` tokens of the normalised text (for word features).
+    """
+    if not assigned or row.nnz == 0:
+        return []
+    idx, vals = row.indices, row.data
+    words = None
+    out: list[dict] = []
+    for j in assigned:
+        contrib = vals * coef[j, idx]
+        order = np.argsort(-contrib)[:top_k]
+        for k in order:
+            weight = float(contrib[k])
+            if weight <= 0:
+                break
+            name = feature_names[idx[k]]
+            if name.startswith("w:"):
+                if words is None:
+                    words = list(segment_spans(norm.text))
+                spans = _word_ngram_spans(name[2:].split(" "), words)
+            else:
+                term = name[2:]
+                if not term.strip():
+                    continue
+                spans = [m.span() for m in re.finditer(re.escape(term), norm.text)]
+            for s, e in spans:
+                os_, oe = norm.to_original(s, e)
+                out.append({"start": os_, "end": oe, "label": labels[j], "weight": round(weight, 4)})
+    return _merge(out)
+
+
+def _word_ngram_spans(gram: list[str], words: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    n = len(gram)
+    tokens = [w for w, _, _ in words]
+    spans = []
+    for i in range(len(tokens) - n + 1):
+        if tokens[i:i + n] == gram:
+            spans.append((words[i][1], words[i + n - 1][2]))
+    return spans
+
+
+def _merge(items: list[dict]) -> list[dict]:
+    """One entry per (label, span): overlapping spans of the same label are joined, weights summed
+    only once per feature (the largest is kept), ordered by position."""
+    by_label: dict[str, list[dict]] = {}
+    for it in sorted(items, key=lambda d: (d["label"], d["start"], -d["end"])):
+        group = by_label.setdefault(it["label"], [])
+        if group and it["start"] < group[-1]["end"]:
+            last = group[-1]
+            last["end"] = max(last["end"], it["end"])
+            last["weight"] = max(last["weight"], it["weight"])
+        else:
+            group.append(dict(it))
+    return sorted((d for g in by_label.values() for d in g), key=lambda d: (d["start"], d["label"]))
+
+
+_COLOURS = {0: "\033[1;31m", 1: "\033[1;33m", 2: "\033[1;32m", 3: "\033[1;36m", 4: "\033[1;35m"}
+_RESET = "\033[0m"
+
+
+def render_terminal(text: str, result: dict, colour: bool = True) -> str:
+    """The note with highlights marked, for ``textmine classify --explain``: coloured in a
+    terminal, ``[[term]]`` brackets otherwise, then a legend of labels and evidence."""
+    labels = sorted({h["label"] for h in result["highlights"]})
+    colour_of = {lab: _COLOURS[i % len(_COLOURS)] for i, lab in enumerate(labels)}
+    marks = sorted(result["highlights"], key=lambda h: h["start"])
+    pieces, pos = [], 0
+    for h in marks:
+        if h["start"] < pos:
+            continue
+        pieces.append(text[pos:h["start"]])
+        term = text[h["start"]:h["end"]]
+        pieces.append(f"{colour_of[h['label']]}{term}{_RESET}" if colour else f"[[{term}]]")
+        pos = h["end"]
+    pieces.append(text[pos:])
+    lines = ["".join(pieces), ""]
+    for lab in result["scores"]:
+        mark = "✔" if lab in result["labels"] else " "
+        key = f"{colour_of[lab]}■{_RESET} " if colour and lab in colour_of else ""
+        lines.append(f" {mark} {key}{lab:<16} {result['scores'][lab]:.2f}")
+    lines.append(f" {'✔' if result['clue'] else ' '} clue             {result['clue_score']:.2f}")
+    for kind, items in result["evidence"].items():
+        if items:
+            lines.append(f"   {kind}: " + "、".join(i["text"] for i in items))
+    return "\n".join(lines)
