@@ -144,10 +144,15 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_folds = threshold_folds
         self.random_state = random_state
 
-    def fit(self, X, Y, labels=None):
+    def fit(self, X, Y, labels=None, oof_proba=None):
         """Fit on features ``X`` and an indicator matrix ``Y`` (n_notes × n_labels).
 
-        ``labels`` names the columns of ``Y`` (defaults to "0", "1", …).
+        ``labels`` names the columns of ``Y`` (defaults to "0", "1", …). ``oof_proba``, when
+        given, are out-of-fold probabilities from models whose *features were also fitted
+        without the held-out notes* (see :func:`textmine.train.fit_model`); thresholds are chosen
+        on them. Without it, folds are made over ``X`` — slightly optimistic features for the held-out
+        notes (their rare n-grams stay in the vocabulary and dilute their vectors), which pushes
+        thresholds too low.
         """
         Y = np.asarray(Y, dtype=np.int8)
         if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
@@ -163,7 +168,10 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
                                      multiclass=self.mode_ == "multiclass").fit(X, Y)
         if self.mode_ == "multilabel":
             folds = min(self.threshold_folds, int(Y.shape[0]))
-            if folds >= 2:
+            if oof_proba is not None:
+                oof = np.asarray(oof_proba)
+                self.thresholds_ = np.array([best_f1_threshold(Y[:, j], oof[:, j]) for j in range(Y.shape[1])])
+            elif folds >= 2:
                 oof = out_of_fold(_LinearScorer(C=self.C, class_weight=self.class_weight), X, Y, folds,
                                   self.random_state)
                 self.thresholds_ = np.array([best_f1_threshold(Y[:, j], oof[:, j]) for j in range(Y.shape[1])])

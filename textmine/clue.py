@@ -87,13 +87,18 @@ class ClueScorer(ClassifierMixin, BaseEstimator):
         z = _logit(text_proba).reshape(-1, 1)
         return np.hstack([z, E]) if self.use_evidence else z
 
-    def fit(self, X, y, E):
-        """Fit on TF-IDF features ``X``, clue flags ``y`` and evidence features ``E``."""
+    def fit(self, X, y, E, oof_text=None):
+        """Fit on TF-IDF features ``X``, clue flags ``y`` and evidence features ``E``.
+
+        ``oof_text``: out-of-fold text-model probabilities (see CategoryClassifier.fit); computed
+        over ``X`` when not given.
+        """
         y = np.asarray(y, dtype=np.int8)
         Y = y.reshape(-1, 1)
         self.text_ = _LinearScorer(C=self.C).fit(X, Y)
         folds = max(2, min(self.folds, int(np.bincount(y, minlength=2).min())))
-        oof_text = out_of_fold(_LinearScorer(C=self.C), X, Y, folds, self.random_state, stratify=y)[:, 0]
+        if oof_text is None:
+            oof_text = out_of_fold(_LinearScorer(C=self.C), X, Y, folds, self.random_state, stratify=y)[:, 0]
         M = self._meta_X(oof_text, np.asarray(E, dtype=np.float64))
         self.meta_ = LogisticRegression(C=1.0, max_iter=1000).fit(M, y)
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)

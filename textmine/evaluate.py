@@ -18,7 +18,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from .corpus import Corpus
 from .settings import LEXICON_DIR
-from .train import TrainParams, fit_model
+from .train import TrainParams, _fold_strata, fit_model
 
 __all__ = ["cross_validate", "evaluate_split", "category_metrics", "clue_metrics", "format_report",
            "KeywordBaseline", "FastTextBaseline"]
@@ -151,18 +151,6 @@ class FastTextBaseline:
 
 
 # --------------------------------------------------------------------------------------------- runs
-def _strata(corpus: Corpus, folds: int) -> np.ndarray:
-    keys = ["|".join(sorted(n.labels)) + ("#c" if n.clue else "") for n in corpus.notes]
-    counts: dict[str, int] = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
-    keys = [k if counts[k] >= folds else ("rare#c" if k.endswith("#c") else "rare") for k in keys]
-    counts = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
-    return np.array([k if counts[k] >= folds else "rare" for k in keys])
-
-
 class _Collector:
     """Accumulates predictions of one system over folds (or one split)."""
 
@@ -238,7 +226,7 @@ def cross_validate(corpus: Corpus, params: TrainParams | None = None, folds: int
     systems = _systems(corpus, baselines)
     collectors = {name: _Collector(n, L) for name in ["textmine"] + [s.name for s in systems]}
     multiclass = all(len(x.labels) == 1 for x in corpus.notes)
-    strata = (np.array([x.labels[0] for x in corpus.notes]) if multiclass else _strata(corpus, k))
+    strata = _fold_strata(corpus, k)
     for i, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=p.seed).split(np.zeros(n), strata)):
         if progress:
             progress(f"fold {i + 1}/{k}")
@@ -290,4 +278,58 @@ def format_report(report: dict, title: str = "") -> str:
                     f"{report[s][ckey][key]:>18.4f}" if ckey in report[s] and report[s][ckey].get(key) is not None
                     else f"{'—':>18}" for s in systems)
                 lines.append(f"{ckey + ' ' + re.sub('precision_at_', 'P@', key):<22}{vals}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------- evidence
+def evidence_report(corpus: Corpus, extractor=None) -> dict:
+    """Precision and recall of evidence extraction against the corpus annotations, per type.
+
+    ``exact``: the extracted text equals an annotated string. ``overlap``: an extracted span
+    overlaps an occurrence of an annotated string (annotations are strings, so every occurrence
+    counts). Only notes with at least one annotation of that type count toward recall; precision
+    counts extractions on every note that has an annotation of any type.
+    """
+    from .evidence import EVIDENCE_TYPES, EvidenceExtractor
+    from .segment import Segmenter
+
+    extractor = extractor or EvidenceExtractor(Segmenter())
+    tallies = {t: {"gold": 0, "found_exact": 0, "found_overlap": 0, "pred": 0, "pred_exact": 0, "pred_overlap": 0}
+               for t in EVIDENCE_TYPES}
+    for note in corpus.notes:
+        if not any(note.evidence.get(t) for t in EVIDENCE_TYPES):
+            continue
+        pred = extractor.extract(note.text)
+        for t in EVIDENCE_TYPES:
+            gold = [g if isinstance(g, str) else g["text"] for g in note.evidence.get(t, [])]
+            occ = [(m.start(), m.end()) for g in gold for m in re.finditer(re.escape(g), note.text)]
+            spans = [(p["start"], p["end"]) for p in pred[t]]
+            texts = {p["text"] for p in pred[t]}
+            tl = tallies[t]
+            tl["gold"] += len(gold)
+            tl["found_exact"] += sum(g in texts for g in gold)
+            tl["found_overlap"] += sum(any(s < ge and gs < e for s, e in spans)
+                                       for g in gold for gs, ge in [(note.text.find(g), note.text.find(g) + len(g))])
+            tl["pred"] += len(pred[t])
+            tl["pred_exact"] += sum(p["text"] in gold for p in pred[t])
+            tl["pred_overlap"] += sum(any(s < oe and os_ < e for os_, oe in occ) for s, e in spans)
+    out = {}
+    for t, tl in tallies.items():
+        def ratio(a, b):
+            return round(a / b, 4) if b else None
+        out[t] = {"annotated": tl["gold"], "extracted": tl["pred"],
+                  "recall_exact": ratio(tl["found_exact"], tl["gold"]),
+                  "recall_overlap": ratio(tl["found_overlap"], tl["gold"]),
+                  "precision_exact": ratio(tl["pred_exact"], tl["pred"]),
+                  "precision_overlap": ratio(tl["pred_overlap"], tl["pred"])}
+    return out
+
+
+def format_evidence_report(report: dict) -> str:
+    lines = [f"{'type':<10}{'annotated':>10}{'extracted':>10}{'R exact':>10}{'R overlap':>10}{'P exact':>10}"
+             f"{'P overlap':>10}"]
+    for t, r in report.items():
+        cells = "".join(f"{r[k]:>10.3f}" if r[k] is not None else f"{'—':>10}"
+                        for k in ("recall_exact", "recall_overlap", "precision_exact", "precision_overlap"))
+        lines.append(f"{t:<10}{r['annotated']:>10}{r['extracted']:>10}{cells}")
     return "\n".join(lines)

@@ -47,28 +47,56 @@ SURNAMES = (
 _SUR = f"[{SURNAMES}]"
 _MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 _DIGIT = r"[0-9]"
-_CNUM = "零〇一二两三四五六七八九十百千万亿壹贰贰叁肆伍陆柒捌玖拾佰仟"
-_APPROX = "多余来几"
 
-# Money: a figure, an optional 万/千 multiplier, an optional approximation mark, and a unit.
+# Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
+# money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
+# and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
+# engine from backing off "三百多户" to "三百" to dodge the measure-word check.
+# A given-name character after a masked surname (沈某平), but not a word that merely follows 张某.
+_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的在说，,。、；;：:）)\s]|$)"
+# Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
+_RELATION_WORDS = (r"儿媳妇|儿媳|儿子|女儿|女婿|媳妇|老婆|爱人|妻子|丈夫|弟弟|弟媳|哥哥|嫂子|姐姐|妹妹|姐夫|妹夫"
+                   r"|侄子|侄女|外甥女|外甥|表弟|表哥|表姐夫|表姐|表妹|小舅子|大舅子|舅子|舅舅|连襟|老表|亲戚|岳父|丈人|亲家"
+                   r"|堂弟|堂哥|堂叔|叔叔|弟家|哥家")
+_RELATION = re.compile(rf"(?:的|他|她|他家|她家)?(?:{_RELATION_WORDS})")
+_HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
+_GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
+_CN_DIGIT = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_CN_UNIT = "十百千万亿拾佰仟萬"
+_AR_NUM = r"[0-9](?:[0-9]|[,，.](?=[0-9]))*+\s?+[多余来]?+(?:[十百千万亿]|千万|百万)?+[多余来]?+"
+_CN_NUM = rf"(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+"
+_MONEY_UNIT = r"(?:元钱|元|块钱|块(?![地田砖石板牌肉布头匾碑木玻表手儿])|圆)(?:整|左右|上下|出头)?+"
+_MEASURE = "亩斤公吨户人口个名位家间套栋层辆台头只株棵条张件项次天年月岁平米分期批"
 _AMOUNT_RE = re.compile(
-    rf"(?:{_DIGIT}[0-9,.，]*{_DIGIT}|{_DIGIT})\s*[{_APPROX}]?\s*(?:[万千百亿]|仟|佰)?[{_APPROX}]?\s*(?:元|块钱|块|圆)"
-    rf"|(?:{_DIGIT}[0-9,.]*{_DIGIT}|{_DIGIT})\s*[{_APPROX}]?万[{_APPROX}]?(?![亩斤人户个平方米公里吨头只株棵辆台间套年元块])"
-    rf"|[{_CNUM}]*[一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾][{_CNUM}{_APPROX}]*(?:元|块钱|块|圆)"
-    rf"|[{_CNUM}]*[一二两三四五六七八九十][{_CNUM}{_APPROX}]*万[{_CNUM}{_APPROX}]*(?![亩斤人户个平方米公里吨头只株棵辆台间套年元块])"
+    rf"(?<![第0-9])(?:{_AR_NUM}|{_CN_NUM})\s?+{_MONEY_UNIT}"
+    rf"|(?<![第0-9{_CN_DIGIT}])(?:[0-9](?:[0-9]|[,.](?=[0-9]))*+\s?+[多余来]?+万[多余来]?+"
+    rf"|(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*?[百千万佰仟萬亿](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+)"
+    rf"(?:左右|上下|出头)?+(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
 )
 _CN_YEAR = "〇零一二三四五六七八九"
+_N = "[一二两三四五六七八九十几]{1,3}|[0-9]{1,2}"  # a small count, Chinese or Arabic
+_LUNAR_DAY = r"(?:初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九几]?|三十)[日号]?"
+_SEASON = r"(?:上半年|下半年|年初|年底|年末|年中|春节前后|春节前|春节后|春节|春天|夏天|秋天|冬天|秋收|夏收|麦收|底|初)"
+_MONTH_PART = rf"(?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|正|腊|冬)月份?(?:[0-9]{{1,2}}[日号]|[一二三四五六七八九十]{{1,3}}[日号]|{_LUNAR_DAY})?"
+_TIME = r"(?:\s?[0-9]{1,2}[:：][0-9]{2}(?:\s?[—\-~～至到]\s?[0-9]{1,2}[:：][0-9]{2})?)?"
 _DATE_RE = re.compile(
-    r"(?:(?:19|20)[0-9]{2}|[0-9]{2}|[" + _CN_YEAR + r"]{4})年(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})?月?份?"
-    r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})?[日号]?(?:(?:至|到|—|-|－|~|～)(?:(?:19|20)[0-9]{2}年)?(?:[0-9]{1,2}月)?(?:[0-9]{1,2}[日号])?)?"
-    r"(?:上半年|下半年|年初|年底|年末|底|初|前后|以来|期间|春节|秋天|夏天|冬天|春天)?"
-    r"|(?:19|20)[0-9]{2}(?:—|-|－|~|～|至|到)(?:19|20)?[0-9]{2}年"
-    r"|[0-9]{1,2}月(?:[0-9]{1,2}[日号])?(?:份)?"
-    r"|[一二三四五六七八九十]{1,3}月份?(?:[一二三四五六七八九十]{1,3}[日号])?"
-    r"|(?:大前年|前年|去年|今年|明年|上年|当年|那年|头年)(?:的)?(?:腊月|正月|冬月|[一二三四五六七八九十]{1,2}月份?|[0-9]{1,2}月份?|年初|年底|年末|春节前?后?|上半年|下半年|春天|夏天|秋天|冬天|秋收|夏收|麦收|底|初)?"
-    r"|(?:近|最近|这|前|过去|头)[一二三四五两五六七八九十几0-9]{1,2}(?:年|个月)"
-    r"|上个?月|本月|这个月|月初|月底|年初|年底|春节(?:前|后|期间)|腊月|正月|中秋节?前?后?|国庆节?前?后?"
-    r"|[0-9]{4}年度"
+    # 2019年3月5日 14:00, 二〇二一年十月, 21年, 二二年五月, 2021年至2023年, 2022年起
+    rf"(?:(?:19|20)[0-9]{{2}}|[0-9]{{2}}|[{_CN_YEAR}]{{4}}|[一二九〇零][{_CN_YEAR}])年(?:度)?(?:{_MONTH_PART})?{_TIME}"
+    rf"(?:(?:至|到|—|-|－|~|～)(?:(?:19|20)[0-9]{{2}}年)?(?:{_MONTH_PART})?)?(?:{_SEASON}|前后|以来|期间|起|之前|以后)?"
+    rf"|(?:19|20)[0-9]{{2}}(?:—|-|－|~|～|至|到)(?:19|20)?[0-9]{{2}}年"
+    rf"|[0-9]{{1,2}}月(?:[0-9]{{1,2}}[日号])?份?{_TIME}"
+    rf"|(?:正月|腊月|冬月|[一二三四五六七八九十]{{1,3}}月份?)(?:{_LUNAR_DAY}|[一二三四五六七八九十]{{1,3}}[日号])?(?:那天)?"
+    rf"|{_LUNAR_DAY}(?=那天|[，,。、\s]|晚上|上午|下午)(?:那天)?"
+    rf"|(?:大前年|前年|去年|今年|明年|上年|当年|那年|头年|前几年|这几年|那几年)(?:的?(?:{_MONTH_PART}|{_SEASON}))?"
+    rf"|(?:近|最近|这|前|过去|头|这些)(?:{_N})(?:个)?(?:年|个月|月)(?:多|来)?"
+    rf"|(?:{_N})(?:个)?多?(?:年|个月|天)(?:多|半)?(?:前|以前|以来|之前)"
+    rf"|(?:{_N})(?:个)?(?:年|个月)(?:多|半)(?:了|来)?"
+    rf"|(?:{_N}|半|大半|好几|十来|二十来|三十来)(?:个)?多?(?:年|个月|个礼拜|礼拜|个星期|星期|周|天)(?:多|半)?(?:前|以前|以来|之前|后|以后)?"
+    rf"|[一二三四五六七八九]十年代|[五六七八九]几年|[0-9]0年代"
+    rf"|这些年|这半年|年年|前几天|前阵子|前些年|早些年|早几年|早年|往年|最近|至今|到现在|到今天|今天|昨天|前天|上礼拜|上周"
+    rf"|第二年|第二天|当天|那天|年底前?|年初|年前|年后|过年(?:那几天|前|后)?|秋后|春节|夏天|冬天|秋天|春天"
+    rf"|好几年|每年(?:年底|年初|过年|春节)?|每个?月|每个?季度|每学期"
+    rf"|上个?月|本月|这个月|月初|月底|春节(?:前|后|期间)|中秋节?前?后?|国庆节?(?:假期)?(?:期间|前|后)?"
 )
 _PLACE_RE = re.compile(
     r"[\u4e00-\u9fa5]{1,6}?(?:省|自治区|市|县|区|镇|乡|街道)[\u4e00-\u9fa5]{0,6}?(?:村|社区|居委会)"
@@ -77,7 +105,6 @@ _PLACE_RE = re.compile(
     r"|[\u4e00-\u9fa5]{2,5}?(?:镇|乡|街道)(?![长党政干里上])"
     r"|村部|村委会|村委大院|党群服务中心|村办公室"
 )
-_NON_MONEY_AFTER = re.compile(r"^\s*(?:亩|斤|公斤|吨|平方|米|户|人|个|头|只|株|棵|辆|台|间|套|年|天|次|岁|名)")
 
 
 def _read_lexicon(path: Path) -> list[str]:
@@ -99,10 +126,14 @@ def parse_yuan(text: str) -> float | None:
     """
     import cn2an
 
-    s = normalize(text).text
-    s = re.sub(r"\s+|块钱|块|元|圆|[,，]", "", s)
+    s = normalize(text).text.replace("萬", "万")
+    s = re.sub(r"\s+|块钱|块|元钱|元|圆|整|左右|[,，]|^[好近]", "", s)
     s = re.sub(r"(?<=[0-9])[多余来几]|[多余来几](?=[万千百仟佰亿]|$)", "", s)
     s = s.replace("几", "")
+    # A range such as 七八千 or 一两百 counts as its lower figure.
+    s = re.sub(rf"([{_CN_DIGIT}])[{_CN_DIGIT}](?=[{_CN_UNIT}])", r"\1", s)
+    if s[:1] in ("百", "千", "万", "佰", "仟"):
+        s = "一" + s
     if not s:
         return None
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([万千百亿仟佰]?)", s)
@@ -147,11 +178,12 @@ class EvidenceExtractor:
 
     @cached_property
     def _post_re(self):
-        posts = _read_lexicon(self.posts)
+        posts = [p for p in _read_lexicon(self.posts) if p not in _GENERIC_POSTS]
         if not posts:
             return None
-        name = rf"(?:{_SUR}{_MASK}|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[，,。、；;：:）)\s的在把将和与跟等从是说让叫]))"
-        return re.compile(rf"(?:{'|'.join(map(re.escape, posts))})(?:{name})?")
+        # A post, optionally followed by a masked name (村会计王某); real names after a post are
+        # joined later from jieba's name tags, which is safer than guessing name length here.
+        return re.compile(rf"(?:原|前任|时任|现任|老|新)?(?:{'|'.join(map(re.escape, posts))})(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
 
     @cached_property
     def _act_re(self):
@@ -159,7 +191,11 @@ class EvidenceExtractor:
 
     @cached_property
     def _masked_re(self):
-        return re.compile(rf"{_SUR}{_MASK}|[老小]{_SUR}(?=[，,。、；;：:\s家说的])")
+        return re.compile(
+            rf"{_SUR}{_MASK}(?:{_GIVEN})?"  # 张某, 王××, 沈某平
+            rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总)(?![助员任委])"  # 王书记
+            rf"|[老小]{_SUR}(?=[，,。、；;：:\s家说的])"
+            rf"|(?<=[他她其])(?:{_RELATION_WORDS})")
 
     @cached_property
     def _pos(self):
@@ -171,6 +207,14 @@ class EvidenceExtractor:
         if self.segmenter.backend == "jieba":
             return jieba.posseg.POSTokenizer(tok)
         return tok
+
+    def _known_word(self, word: str) -> bool:
+        # jieba tags many ordinary dictionary words as names (孙子, 明白); a real person's name
+        # is almost never a dictionary word, and it is the HMM that proposes it.
+        tok = self.segmenter.tokenizer
+        if self.segmenter.backend == "jieba":
+            return tok.FREQ.get(word, 0) > 0
+        return tok.has_word(word)
 
     def _pos_tags(self, text: str):
         pos = self._pos
@@ -195,22 +239,23 @@ class EvidenceExtractor:
         if self._post_re is not None:
             spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)]
-        tags = self._pos_tags(t) if self.segmenter is not None else []
+        tags = _join_split_names(self._pos_tags(t)) if self.segmenter is not None else []
         for word, flag, s, e in tags:
-            if flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word:
+            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
+                    and not self._known_word(word)):
                 spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
                 spans["places"].append((s, e))
 
-        for m in _AMOUNT_RE.finditer(t):
-            if _NON_MONEY_AFTER.match(t, m.end()) and not m.group().endswith(("元", "块", "块钱", "圆")):
-                continue
-            spans["amounts"].append(m.span())
+        # "一块" on its own is far more often "together" (一块去) than one yuan.
+        spans["amounts"] += [m.span() for m in _AMOUNT_RE.finditer(t) if m.group() != "一块"]
         spans["dates"] += [m.span() for m in _DATE_RE.finditer(t)]
         spans["places"] += [m.span() for m in _PLACE_RE.finditer(t)]
         if self._act_re is not None:
             spans["acts"] += [m.span() for m in self._act_re.finditer(t)]
 
+        spans["persons"] = [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e)
+                            for s, e in spans["persons"]]
         result = {}
         for kind in EVIDENCE_TYPES:
             merged = _merge_adjacent_persons(spans[kind], t) if kind == "persons" else spans[kind]
@@ -225,6 +270,18 @@ class EvidenceExtractor:
                 items.append(item)
             result[kind] = items
         return result
+
+
+def _join_split_names(tags):
+    """jieba sometimes tags a surname and the given name as two names (沈 / 明德): join them."""
+    out = []
+    for tag in tags:
+        if (out and tag[1] == "nr" and out[-1][1] == "nr" and len(out[-1][0]) == 1 and out[-1][0] in SURNAMES
+                and len(tag[0]) <= 2 and out[-1][3] == tag[2]):
+            prev = out.pop()
+            tag = (prev[0] + tag[0], "nr", prev[2], tag[3])
+        out.append(tag)
+    return out
 
 
 def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

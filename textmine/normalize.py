@@ -54,6 +54,8 @@ def _translation_table() -> dict[int, str | None]:
         table[code] = chr(code - 0xFEE0).lower()
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = chr(code).lower()
+    for ch in _REMOVED:
+        table[ord(ch)] = None
     # Every control, space-separator, line- and paragraph-separator character lies below U+3001.
     for code in range(0x3001):
         if code in table:

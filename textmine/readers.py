@@ -113,11 +113,16 @@ def read_text_file(path: Path) -> str:
 
 @dataclass
 class Record:
-    """One data row of an input file: its 1-based row number, sheet, and fields."""
+    """One data row of an input file: its 1-based row number, sheet, and fields.
+
+    ``fields`` is ``{}`` for a blank row and ``None`` for a row that could not be read; ``reason``
+    then says why in plain words.
+    """
 
     row: int
-    fields: dict
+    fields: dict | None
     sheet: str | None = None
+    reason: str | None = None
 
 
 def read_records(path: Path, sheet: str | None = None) -> tuple[list[str], Iterator[Record]]:
@@ -139,39 +144,184 @@ def read_records(path: Path, sheet: str | None = None) -> tuple[list[str], Itera
     raise FileFormatError(f"'{path}' has an unsupported type '{suffix}'; use .csv, .tsv, .xlsx or .jsonl")
 
 
+#: A quoted field may span lines, but one that has not closed after this many lines (or characters)
+#: is an unclosed quotation mark, not a long note.
+_MAX_RECORD_LINES = 200
+_MAX_RECORD_CHARS = 1_000_000
+_UNDECODABLE = object()
+
+
+def _table_encoding(head: bytes, name: str) -> str:
+    """Encoding of a line-based table from its first megabyte.
+
+    Like :func:`detect_encoding`, but a few damaged lines do not condemn the file: when the whole
+    head decodes as neither, the encoding most of its lines decode as is used, and the damaged
+    lines are later reported row by row.
+    """
+    if len(head) >= (1 << 20):
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        return detect_encoding(head, name)
+    except FileFormatError:
+        lines = [ln for ln in head.split(b"\n") if not ln.isascii()]
+        counts = {}
+        for enc in ("utf-8-sig", "gb18030"):
+            counts[enc] = sum(1 for ln in lines if _decode_line(ln, enc, enc) is not _UNDECODABLE)
+        best = max(counts, key=counts.get)
+        if lines and counts[best] >= len(lines) / 2:
+            return best
+        raise
+
+
+def _other_encoding(enc: str) -> str:
+    return "gb18030" if enc.startswith("utf-8") else "utf-8"
+
+
+def _physical_lines(fh, enc: str, newline: bytes) -> Iterator:
+    """Decoded lines (with their line break) of a binary file; ``_UNDECODABLE`` for a line that is
+    neither ``enc`` nor the other supported encoding. Decoding line by line means one bad line
+    (a GBK row pasted into a UTF-8 file, a damaged byte) costs only that row."""
+    other = _other_encoding(enc)
+    buf = b""
+    while True:
+        block = fh.read(1 << 20)
+        if not block:
+            break
+        buf += block
+        *lines, buf = buf.split(newline)
+        for raw in lines:
+            yield _decode_line(raw + newline, enc, other)
+    if buf:
+        yield _decode_line(buf, enc, other)
+
+
+def _decode_line(raw: bytes, enc: str, other: str):
+    for e in (enc, other):
+        try:
+            return raw.decode(e)
+        except UnicodeDecodeError:
+            continue
+    return _UNDECODABLE
+
+
+class _CsvRecords:
+    """Split CSV lines into records with :mod:`csv`, but resynchronise after a broken row.
+
+    The csv module lets a quoted field run on over line breaks until the next quotation mark, so
+    one unclosed ``"`` silently swallows every following row into a single field (or ends the
+    file with "field larger than field limit"). Here a record that spans several lines is
+    accepted only if its quote closed within ``_MAX_RECORD_LINES`` lines, it has no more cells than
+    the header, and none of its continuation lines is itself a complete row; otherwise its first
+    line is reported as broken and reading restarts on the next line.
+    """
+
+    def __init__(self, lines: Iterator, delimiter: str):
+        self.lines = lines
+        self.delimiter = delimiter
+        self.pending: list = []  # lines pushed back after a broken record, in reverse order
+        self.ncols: int | None = None
+
+    def _next_line(self):
+        if self.pending:
+            return self.pending.pop()
+        return next(self.lines, None)
+
+    def next_record(self):
+        """``(cells, None)``, ``(None, reason)`` for a broken row, or ``None`` at the end."""
+        first = self._next_line()
+        if first is None:
+            return None
+        if first is _UNDECODABLE:
+            return None, "the row contains bytes that are neither UTF-8 nor GBK text; retype or remove it"
+        consumed = [first]
+        state = {"hit_limit": False, "chars": len(first)}
+
+        def feed():
+            yield first
+            while True:
+                if len(consumed) >= _MAX_RECORD_LINES or state["chars"] > _MAX_RECORD_CHARS:
+                    state["hit_limit"] = True
+                    return
+                line = self._next_line()
+                if line is None:
+                    return
+                if line is _UNDECODABLE:
+                    state["hit_limit"] = True
+                    self.pending.append(line)
+                    return
+                consumed.append(line)
+                state["chars"] += len(line)
+                yield line
+
+        try:
+            cells = next(csv.reader(feed(), delimiter=self.delimiter), [])
+            error = None
+        except csv.Error as exc:
+            cells, error = None, str(exc)
+        if len(consumed) == 1 and error is None and not state["hit_limit"]:
+            return cells, None
+        broken = error is not None or state["hit_limit"] or (
+            self.ncols is not None and (len(cells) > self.ncols or self._holds_rows(consumed[1:])))
+        if not broken:
+            return cells, None
+        # Give back everything after the first line and report the first line alone.
+        self.pending.extend(reversed(consumed[1:]))
+        return None, ("the row has an unclosed quotation mark (\") and could not be read; "
+                      "fix the quotes in this row or remove it")
+
+    def _holds_rows(self, lines: list[str]) -> bool:
+        # A continuation line that parses on its own as a full row means the quote swallowed rows.
+        if self.ncols is None or self.ncols < 3:
+            return False
+        for line in lines:
+            if line.count(self.delimiter) >= self.ncols - 1:
+                cells = next(csv.reader([line.rstrip("\r\n")], delimiter=self.delimiter), [])
+                if len(cells) == self.ncols:
+                    return True
+        return False
+
+
 def _read_csv(path: Path, delimiter: str | None):
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
-    enc = detect_encoding(head if len(head) < (1 << 20) else head[: head.rfind(b"\n") + 1] or head, f"'{path}'")
+    enc = _table_encoding(head, f"'{path}'")
     if delimiter is None:
         sample = head[:65536].decode(enc, errors="ignore")
         delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
-    fh = open(path, encoding=enc, errors="strict", newline="")
-    reader = csv.reader(fh, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
+    # Old Mac exports end lines with a bare CR.
+    newline = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
+    fh = open(path, "rb")
+    records = _CsvRecords(_physical_lines(fh, enc, newline), delimiter)
+    got = records.next_record()
+    while got is not None and got[0] is not None and not any(str(c).strip() for c in got[0]):
+        got = records.next_record()  # blank lines above the header
+    if got is None:
         fh.close()
         raise FileFormatError(f"'{path}' is empty; it needs a header row and at least one data row") from None
-    except UnicodeDecodeError as exc:
+    if got[0] is None:
         fh.close()
-        raise FileFormatError(f"'{path}' could not be decoded; save it as 'CSV UTF-8' and try again") from exc
-    header = _unique_header(header)
+        raise FileFormatError(f"the header row of '{path}' could not be read ({got[1]}); "
+                              "save the file again as 'CSV UTF-8' and try again")
+    header = _unique_header(got[0])
+    records.ncols = len(header)
 
     def rows():
         n = 0
         try:
-            for values in reader:
+            while (got := records.next_record()) is not None:
                 n += 1
+                values, reason = got
+                if values is None:
+                    yield Record(n, None, reason=reason)
+                    continue
                 if not any(v.strip() for v in values):
                     yield Record(n, {})
                     continue
                 if len(values) > len(header):
-                    yield Record(n, None)  # more cells than columns: a broken row
+                    yield Record(n, None, reason=f"the row has {len(values)} cells but the header has "
+                                                 f"{len(header)} columns (a stray delimiter?); fix or remove it")
                     continue
                 yield Record(n, dict(zip(header, values + [""] * (len(header) - len(values)))))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield Record(n + 1, None, sheet=f"unreadable from here on: {exc}")
         finally:
             fh.close()
 
@@ -233,31 +383,38 @@ def _read_xlsx(path: Path, sheet: str | None):
 
 
 def _read_jsonl(path: Path):
-    data = path.read_bytes()[: 1 << 20]
-    enc = detect_encoding(data[: data.rfind(b"\n") + 1] or data, f"'{path}'")
+    with open(path, "rb") as fh:
+        data = fh.read(1 << 20)
+    enc = _table_encoding(data, f"'{path}'")
     header: list[str] = []
-    with open(path, encoding=enc) as fh:
-        for line in fh:
-            if line.strip():
+    with open(path, "rb") as fh:
+        for line in _physical_lines(fh, enc, b"\n"):
+            if line is not _UNDECODABLE and line.strip():
                 try:
                     obj = json.loads(line)
                     header = list(obj) if isinstance(obj, dict) else []
                 except json.JSONDecodeError:
-                    pass
+                    continue  # a broken first line: take the header from the next good one
                 break
 
     def rows():
-        with open(path, encoding=enc) as fh:
-            for n, line in enumerate(fh, 1):
+        with open(path, "rb") as fh:
+            for n, line in enumerate(_physical_lines(fh, enc, b"\n"), 1):
+                if line is _UNDECODABLE:
+                    yield Record(n, None, reason="the line contains bytes that are neither UTF-8 nor GBK text")
+                    continue
                 if not line.strip():
                     yield Record(n, {})
                     continue
                 try:
                     obj = json.loads(line)
-                except json.JSONDecodeError:
-                    yield Record(n, None)
+                except json.JSONDecodeError as exc:
+                    yield Record(n, None, reason=f"the line is not valid JSON ({exc.msg}, column {exc.colno})")
                     continue
-                yield Record(n, obj if isinstance(obj, dict) else None)
+                if not isinstance(obj, dict):
+                    yield Record(n, None, reason="the line is not a JSON object ({\"id\": …, \"text\": \"…\"})")
+                    continue
+                yield Record(n, obj)
 
     return header, rows()
 

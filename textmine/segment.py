@@ -18,6 +18,7 @@ differ between backends, and the character n-gram features already cover unseen 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -39,6 +40,21 @@ BACKENDS = ("jieba", "rjieba")
 
 _LOADED: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
+# Token memo used while training: cross-validation refits the vectoriser on overlapping folds,
+# and segmenting the same notes again each time would dominate training time.
+_MEMO: dict | None = None
+
+
+@contextlib.contextmanager
+def memoized():
+    """Within this block, every Segmenter remembers the tokens of notes it has cut."""
+    global _MEMO
+    outer = _MEMO
+    _MEMO = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _MEMO = outer
 
 
 def file_sha256(path: Path) -> str:
@@ -171,7 +187,14 @@ class Segmenter:
     def __call__(self, text: str) -> list[str]:
         """Tokens for features: normalise, cut, drop stopwords and whitespace."""
         stop = self.stopword_set
-        return [w for w in self.cut(normalize_text(text)) if w not in stop]
+        if _MEMO is not None:
+            key = (self.backend, str(self.dictionary), text)
+            words = _MEMO.get(key)
+            if words is None:
+                words = _MEMO[key] = self.cut(normalize_text(text))
+        else:
+            words = self.cut(normalize_text(text))
+        return [w for w in words if w not in stop]
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """``(word, start, end)`` for each token of already-normalised ``text``."""

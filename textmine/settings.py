@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_batch: int = Field(1_000, description="Most notes in one /v1/classify batch.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Largest file accepted by /v1/screen and /v1/transcripts.")
     review_db: Path = Field(Path("textmine-reviews.sqlite3"), description="SQLite file of reviewers' judgments.")
+    models_root: Path = Field(ROOT_DIR / "models", description="Folder of retrained versions (versions/<version>) and "
+                              "of the 'current.json' pointer that 'textmine retrain --promote' writes.")
     mask_personal_numbers: bool = Field(True, description="Mask phone and ID-card numbers in screening outputs.")
 
 

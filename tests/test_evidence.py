@@ -1,0 +1,64 @@
+import pytest
+
+from textmine.evidence import EvidenceExtractor, parse_yuan
+from textmine.segment import Segmenter
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return EvidenceExtractor(Segmenter())
+
+
+def texts(items):
+    return [i["text"] for i in items]
+
+
+@pytest.mark.parametrize("expr, yuan", [
+    ("3.5万元", 35000), ("两千多元", 2000), ("贰仟元", 2000), ("9,860元", 9860), ("一万三千余元", 13000),
+    ("１２００元", 1200), ("十几万", 100000), ("三万二", 32000), ("500块钱", 500),
+])
+def test_parse_yuan(expr, yuan):
+    assert parse_yuan(expr) == yuan
+
+
+def test_amounts_with_full_width_digits_and_chinese_numerals(ex):
+    text = "村会计王某２０２１年截留补助款一万三千余元，另有9,860元去向不明"
+    ev = ex.extract(text)
+    assert texts(ev["amounts"]) == ["一万三千余元", "9,860元"]
+    assert [a["yuan"] for a in ev["amounts"]] == [13000, 9860]
+
+
+def test_areas_and_weights_are_not_money(ex):
+    ev = ex.extract("他家承包了20亩地，收了500斤玉米，每亩补贴120元")
+    assert texts(ev["amounts"]) == ["120元"]
+
+
+def test_post_joined_to_masked_name(ex):
+    ev = ex.extract("村会计王某和支书李某某把钱分了")
+    assert texts(ev["persons"]) == ["村会计王某", "支书李某某"]
+
+
+def test_masked_name_variants(ex):
+    ev = ex.extract("王××、李**和赵某某都收了钱")
+    assert set(texts(ev["persons"])) >= {"王××", "李**", "赵某某"}
+
+
+def test_dates_absolute_and_relative(ex):
+    ev = ex.extract("2019年3月开始，去年腊月又收了一次，近三年都没公开")
+    assert texts(ev["dates"]) == ["2019年3月", "去年腊月", "近三年"]
+
+
+def test_acts_from_the_lexicon(ex):
+    ev = ex.extract("村主任低价发包鱼塘，还优亲厚友")
+    assert {"低价发包", "优亲厚友"} <= set(texts(ev["acts"]))
+
+
+def test_every_span_points_into_the_original_after_traditional_conversion(ex):
+    text = "村幹部張某２０２０年貪污補貼款叁萬元，在東關村"
+    ev = ex.extract(text)
+    for items in ev.values():
+        for item in items:
+            assert text[item["start"]:item["end"]] == item["text"]
+    assert texts(ev["amounts"]) == ["叁萬元"]
+    assert ev["amounts"][0]["yuan"] == 30000
+    assert "２０２０年" in texts(ev["dates"])
