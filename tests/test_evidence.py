@@ -6,7 +6,7 @@ from textmine.segment import Segmenter
 
 @pytest.fixture(scope="module")
 def ex():
-    return EvidenceExtractor(Segmenter())
+    return EvidenceExtractor()
 
 
 def texts(items):

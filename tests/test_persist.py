@@ -16,12 +16,25 @@ def test_folder_without_manifest_is_not_a_model(tmp_path):
         load_model(tmp_path)
 
 
-def test_altered_artifact_is_refused(small_model, tmp_path):
+@pytest.mark.parametrize("artifact, full", [("serving.pkl", False), ("model.joblib", True)])
+def test_altered_artifact_is_refused(small_model, tmp_path, artifact, full):
     save_model(small_model, tmp_path)
-    with open(tmp_path / "model.joblib", "ab") as fh:
+    with open(tmp_path / artifact, "ab") as fh:
         fh.write(b"tampered")
-    with pytest.raises(ModelIntegrityError, match="does not match its manifest"):
-        load_model(tmp_path)
+    with pytest.raises(ModelIntegrityError, match=f"{artifact} does not match its manifest"):
+        load_model(tmp_path, full=full)
+
+
+def test_full_load_gives_the_same_results_and_can_be_saved_again(small_model, tmp_path):
+    save_model(small_model, tmp_path / "a")
+    full = load_model(tmp_path / "a", full=True)
+    assert full.estimators is not None
+    note = "村会计王某2022年把修路款三万元借给亲戚"
+    first, again = small_model.classify(note), full.classify(note)
+    first.pop("model"), again.pop("model")
+    assert first == again
+    save_model(full, tmp_path / "b")
+    assert load_model(tmp_path / "b").labels == small_model.labels
 
 
 def test_incompatible_library_versions_are_refused(small_model, tmp_path):

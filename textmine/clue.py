@@ -17,44 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
-from .classify import _LinearScorer, best_f1_threshold, out_of_fold
+from .evidence import EVIDENCE_FEATURES, evidence_features
 
 __all__ = ["ClueScorer", "evidence_features", "EVIDENCE_FEATURES"]
-
-EVIDENCE_FEATURES = (
-    "named_person", "post", "act", "n_acts", "amount", "date", "place",
-    "who_and_what", "who_what_detail", "n_details", "question_only",
-)
-
-
-def evidence_features(evidence: dict, text: str) -> np.ndarray:
-    """Numeric features of one note's evidence (see EVIDENCE_FEATURES for the order)."""
-    persons = evidence["persons"]
-    named = any(_is_named(p["text"]) for p in persons)
-    post = any(not _is_named(p["text"]) or len(p["text"]) > 3 for p in persons)
-    act = bool(evidence["acts"])
-    details = [bool(evidence["amounts"]), bool(evidence["dates"]), bool(evidence["places"])]
-    who = named or post
-    question_only = text.rstrip().endswith(("？", "?", "吗")) and not act
-    return np.array([
-        named, post, act, np.log1p(len(evidence["acts"])), details[0], details[1], details[2],
-        who and act, who and act and any(details), sum(details), question_only,
-    ], dtype=np.float64)
-
-
-_MASK_CHARS = set("某×*xX○")
-
-
-def _is_named(person: str) -> bool:
-    # A masked or real name (张某, 王德福, 村会计王某) as opposed to a bare post such as 村会计.
-    from .evidence import SURNAMES
-
-    return bool(_MASK_CHARS & set(person)) or (len(person) <= 3 and person[:1] in SURNAMES
-                                                and person not in ("支书", "党委"))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -93,6 +60,11 @@ class ClueScorer(ClassifierMixin, BaseEstimator):
         ``oof_text``: out-of-fold text-model probabilities (see CategoryClassifier.fit); computed
         over ``X`` when not given.
         """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        from .classify import _LinearScorer, best_f1_threshold, out_of_fold
+
         y = np.asarray(y, dtype=np.int8)
         Y = y.reshape(-1, 1)
         self.text_ = _LinearScorer(C=self.C).fit(X, Y)

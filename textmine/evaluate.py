@@ -163,17 +163,15 @@ class _Collector:
 
 
 def _textmine_predict(model, texts):
-    from .clue import evidence_features  # noqa: F401  (kept for symmetry with fit)
     from .train import evidence_matrix
 
-    X = model.vectorizer.transform(texts)
-    S = model.categories.predict_proba(X)
+    _, S, clue_logit = model.scores(texts)
     P = model.categories.decide(S)
     if model.clue is None:
         return S, P, None, None, None
     _, E = evidence_matrix(model.evidence, texts)
-    score = model.clue.predict_proba(X, E)
-    return S, P, score, score >= model.clue.threshold_, model.clue.text_proba(X)
+    score = model.clue.stack(clue_logit, E)
+    return S, P, score, score >= model.clue.threshold_, 1.0 / (1.0 + np.exp(-clue_logit))
 
 
 def _run(train: Corpus, test: Corpus, test_index, params, systems, collectors):
@@ -291,9 +289,8 @@ def evidence_report(corpus: Corpus, extractor=None) -> dict:
     counts extractions on every note that has an annotation of any type.
     """
     from .evidence import EVIDENCE_TYPES, EvidenceExtractor
-    from .segment import Segmenter
 
-    extractor = extractor or EvidenceExtractor(Segmenter())
+    extractor = extractor or EvidenceExtractor()
     tallies = {t: {"gold": 0, "found_exact": 0, "found_overlap": 0, "pred": 0, "pred_exact": 0, "pred_overlap": 0}
                for t in EVIDENCE_TYPES}
     for note in corpus.notes:

@@ -5,9 +5,10 @@ Each item is ``{"text", "start", "end"}`` with offsets into the text *as receive
 (两千多元 → 2000, 3.5万元 → 35000, 贰仟元 → 2000; "多/余/来" count as the stated figure).
 
 How each type is found:
-- persons: posts from ``corpora/lexicon/posts.txt``; masked names (张某, 王××, 李**, 赵某某);
-  person names tagged ``nr`` by jieba's part-of-speech tagger (with HMM, which is what finds
-  unseen names); a post directly followed by a name becomes one item (村会计王某);
+- persons: posts and roles from ``corpora/lexicon/posts.txt``; masked names (张某, 王××, 李**,
+  赵某某, 沈某平); honorifics (王书记); person names tagged ``nr`` by the jieba-rs part-of-speech
+  tagger (its HMM is what finds unseen names); a post directly followed by a name becomes one item
+  (村会计王某); relatives named through a person are part of it (村主任的儿媳妇);
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), or a figure in 万
   standing alone; areas and weights (亩, 斤) are never money;
 - dates: absolute dates and periods (2019年3月, 2021年至2023年) and relative ones
@@ -22,15 +23,16 @@ spans are mapped back to the original.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from .normalize import Normalized, normalize
-from .segment import Segmenter
+from .segment import DEFAULT_DICTIONARY, Segmenter
 from .settings import LEXICON_DIR
 
-__all__ = ["EvidenceExtractor", "EVIDENCE_TYPES", "parse_yuan"]
+__all__ = ["EvidenceExtractor", "EVIDENCE_TYPES", "EVIDENCE_FEATURES", "evidence_features", "parse_yuan"]
 
 EVIDENCE_TYPES = ("persons", "amounts", "dates", "places", "acts")
 
@@ -146,35 +148,38 @@ def parse_yuan(text: str) -> float | None:
         return None
 
 
-@dataclass
-class _Span:
-    type: str
-    start: int
-    end: int
-
-
 class EvidenceExtractor:
     """Find persons, amounts, dates, places and acts in a note.
 
     Parameters
     ----------
-    segmenter : Segmenter or None
-        Used for jieba's part-of-speech tags (person and place names); ``None`` skips them.
+    dictionary : path or None
+        jieba user dictionary for the part-of-speech tagger that proposes person and place names
+        (jieba-rs through ``rjieba``: the same dictionary and HMM as jieba, fast enough to run on
+        every note); ``None`` skips name tagging.
     posts, acts : path
         Lexicons of posts and of violation acts, one per line.
     """
 
-    def __init__(self, segmenter: Segmenter | None = None, posts: Path = LEXICON_DIR / "posts.txt",
+    def __init__(self, dictionary: Path | None = DEFAULT_DICTIONARY, posts: Path = LEXICON_DIR / "posts.txt",
                  acts: Path = LEXICON_DIR / "acts.txt"):
-        self.segmenter = segmenter
+        self.dictionary = Path(dictionary) if dictionary is not None else None
         self.posts = Path(posts)
         self.acts = Path(acts)
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("_post_re", "_act_re", "_pos"):
+        for key in ("_post_re", "_act_re", "_masked_re", "_tagger"):
             state.pop(key, None)
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # A model moved to another checkout: use the lexicons shipped with this one.
+        for attr, default in (("posts", LEXICON_DIR / "posts.txt"), ("acts", LEXICON_DIR / "acts.txt"),
+                              ("dictionary", DEFAULT_DICTIONARY)):
+            if getattr(self, attr) is not None and not Path(getattr(self, attr)).exists():
+                setattr(self, attr, default)
 
     @cached_property
     def _post_re(self):
@@ -182,7 +187,7 @@ class EvidenceExtractor:
         if not posts:
             return None
         # A post, optionally followed by a masked name (村会计王某); real names after a post are
-        # joined later from jieba's name tags, which is safer than guessing name length here.
+        # joined later from the tagger's name tags, which is safer than guessing name length here.
         return re.compile(rf"(?:原|前任|时任|现任|老|新)?(?:{'|'.join(map(re.escape, posts))})(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
 
     @cached_property
@@ -198,34 +203,21 @@ class EvidenceExtractor:
             rf"|(?<=[他她其])(?:{_RELATION_WORDS})")
 
     @cached_property
-    def _pos(self):
-        if self.segmenter is None:
+    def _tagger(self):
+        if self.dictionary is None:
             return None
-        import jieba.posseg
-
-        tok = self.segmenter.tokenizer
-        if self.segmenter.backend == "jieba":
-            return jieba.posseg.POSTokenizer(tok)
-        return tok
+        return Segmenter(self.dictionary, None, backend="rjieba")
 
     def _known_word(self, word: str) -> bool:
-        # jieba tags many ordinary dictionary words as names (孙子, 明白); a real person's name
-        # is almost never a dictionary word, and it is the HMM that proposes it.
-        tok = self.segmenter.tokenizer
-        if self.segmenter.backend == "jieba":
-            return tok.FREQ.get(word, 0) > 0
-        return tok.has_word(word)
+        # The tagger marks many ordinary dictionary words as names (孙子, 明白); a real person's
+        # name is almost never a dictionary word, and it is the HMM that proposes it.
+        return self._tagger.tokenizer.has_word(word)
 
     def _pos_tags(self, text: str):
-        pos = self._pos
-        if pos is None:
+        if self._tagger is None:
             return []
-        if isinstance(pos, __import__("jieba").posseg.POSTokenizer):
-            pairs = ((p.word, p.flag) for p in pos.cut(text, HMM=True))
-        else:
-            pairs = pos.tag(text, True)
         out, i = [], 0
-        for word, flag in pairs:
+        for word, flag in self._tagger.tokenizer.tag(text, True):
             out.append((word, flag, i, i + len(word)))
             i += len(word)
         return out
@@ -239,7 +231,7 @@ class EvidenceExtractor:
         if self._post_re is not None:
             spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)]
-        tags = _join_split_names(self._pos_tags(t)) if self.segmenter is not None else []
+        tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
             if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
                     and not self._known_word(word)):
@@ -310,3 +302,34 @@ def _merge_adjacent_persons(spans: list[tuple[int, int]], text: str) -> list[tup
 
 def _overlaps_any(s: int, e: int, others: list[tuple[int, int]]) -> bool:
     return any(s < oe and os_ < e for os_, oe in others)
+
+
+# ------------------------------------------------------------------------------ features for the clue score
+EVIDENCE_FEATURES = (
+    "named_person", "post", "act", "n_acts", "amount", "date", "place",
+    "who_and_what", "who_what_detail", "n_details", "question_only",
+)
+
+
+def evidence_features(evidence: dict, text: str) -> np.ndarray:
+    """Numeric features of one note's evidence (see EVIDENCE_FEATURES for the order)."""
+    persons = evidence["persons"]
+    named = any(_is_named(p["text"]) for p in persons)
+    post = any(not _is_named(p["text"]) or len(p["text"]) > 3 for p in persons)
+    act = bool(evidence["acts"])
+    details = [bool(evidence["amounts"]), bool(evidence["dates"]), bool(evidence["places"])]
+    who = named or post
+    question_only = text.rstrip().endswith(("？", "?", "吗")) and not act
+    return np.array([
+        named, post, act, np.log1p(len(evidence["acts"])), details[0], details[1], details[2],
+        who and act, who and act and any(details), sum(details), question_only,
+    ], dtype=np.float64)
+
+
+_MASK_CHARS = set("某×*xX○")
+
+
+def _is_named(person: str) -> bool:
+    # A masked or real name (张某, 王德福, 村会计王某) as opposed to a bare post such as 村会计.
+    return bool(_MASK_CHARS & set(person)) or (len(person) <= 3 and person[:1] in SURNAMES
+                                                and person not in ("支书", "党委"))

@@ -18,16 +18,15 @@ from .normalize import Normalized
 __all__ = ["highlights", "render_terminal"]
 
 
-def highlights(row, coef: np.ndarray, labels: list[str], assigned: list[int], feature_names: np.ndarray,
-               norm: Normalized, segment_spans, top_k: int = 6) -> list[dict]:
+def highlights(idx: np.ndarray, vals: np.ndarray, coef: np.ndarray, labels: list[str], assigned: list[int],
+               feature_names: np.ndarray, norm: Normalized, segment_spans, top_k: int = 6) -> list[dict]:
     """Highlight spans for the ``assigned`` label indices of one note.
 
-    ``row`` is the note's 1 × n_features sparse feature row; ``segment_spans(text)`` yields
-    ``(word, start, end)`` tokens of the normalised text (for word features).
+    ``idx``/``vals`` are the note's feature indices and TF-IDF values; ``coef`` the label × feature
+    weights; ``segment_spans(text)`` yields ``(word, start, end)`` tokens of the normalised text.
     """
-    if not assigned or row.nnz == 0:
+    if not assigned or len(idx) == 0:
         return []
-    idx, vals = row.indices, row.data
     words = None
     out: list[dict] = []
     for j in assigned:

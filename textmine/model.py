@@ -1,7 +1,9 @@
 """The fitted whole: normalise → features → categories → evidence → clue score → highlights.
 
 :class:`Model` is what ``load_model`` returns and what the CLI, the screening stage, the
-transcript stage and the service all call; no other module repeats this logic.
+transcript stage and the service all call; no other module repeats this logic. It computes with
+the lean serving parts of :mod:`textmine.fastpath`; the scikit-learn estimators it was compiled
+from (``estimators``) are kept when the model was just trained or loaded with ``full=True``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .clue import ClueScorer, evidence_features
-from .classify import CategoryClassifier
 from .errors import EmptyTextError, NoteTypeError
-from .evidence import EvidenceExtractor
+from .evidence import EvidenceExtractor, evidence_features
 from .explain import highlights
-from .featurize import NoteVectorizer
+from .fastpath import LeanCategories, LeanClue, LeanVectorizer
 from .normalize import normalize
 
 __all__ = ["Model", "check_note"]
@@ -35,16 +35,25 @@ def check_note(text, where: str = "the note") -> str:
 class Model:
     """A trained textmine model with its manifest.
 
-    Use :func:`textmine.load_model` to get one; :func:`textmine.train.train_model` builds one.
+    Use :func:`textmine.load_model` to get one; :func:`textmine.train.fit_model` builds one.
     """
 
-    def __init__(self, vectorizer: NoteVectorizer, categories: CategoryClassifier, clue: ClueScorer | None,
-                 evidence: EvidenceExtractor, manifest: dict | None = None):
+    def __init__(self, vectorizer: LeanVectorizer, categories: LeanCategories, clue: LeanClue | None,
+                 evidence: EvidenceExtractor, manifest: dict | None = None, estimators: dict | None = None):
         self.vectorizer = vectorizer
         self.categories = categories
         self.clue = clue
         self.evidence = evidence
         self.manifest = manifest or {}
+        self.estimators = estimators
+
+    @classmethod
+    def from_estimators(cls, vectorizer, categories, clue, evidence: EvidenceExtractor,
+                        manifest: dict | None = None) -> "Model":
+        """Compile fitted scikit-learn parts into a serving model (keeping them in ``estimators``)."""
+        return cls(LeanVectorizer.from_fitted(vectorizer), LeanCategories.from_fitted(categories),
+                   LeanClue.from_fitted(clue) if clue is not None else None, evidence, manifest,
+                   {"vectorizer": vectorizer, "categories": categories, "clue": clue, "evidence": evidence})
 
     @property
     def labels(self) -> list[str]:
@@ -56,16 +65,42 @@ class Model:
         return {lab: float(t) for lab, t in zip(self.labels, self.categories.thresholds_)}
 
     @property
+    def clue_threshold(self) -> float | None:
+        return None if self.clue is None else self.clue.threshold_
+
+    @property
     def version(self) -> str:
         return f"{self.manifest.get('name', 'default')}@{self.manifest.get('version', 'unsaved')}"
 
     @cached_property
-    def feature_names(self) -> np.ndarray:
-        return self.vectorizer.get_feature_names_out()
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        # Category and clue-text weights side by side: one pass over each note's features.
+        cols = [self.categories.coef_]
+        bias = [self.categories.intercept_]
+        if self.clue is not None:
+            cols.append(self.clue.text_coef[None, :])
+            bias.append(np.array([self.clue.text_intercept]))
+        return np.ascontiguousarray(np.vstack(cols).T), np.concatenate(bias)
 
     def warm_up(self) -> None:
         """Load dictionaries and caches now (service start-up), not on the first request."""
         self.classify("村支书王某2021年挪用低保金3000元")
+
+    def scores(self, texts: list[str]):
+        """Features, category probabilities and clue-text logits of already-checked notes."""
+        feats = self.vectorizer.features(texts)
+        W, b = self._weights
+        z = feats.matmul(W) + b
+        L = len(self.labels)
+        proba = self.categories.proba_from_logits(z[:, :L])
+        return feats, proba, (z[:, L] if self.clue is not None else None)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Category probabilities only (n_notes × n_labels): the fastest way to tag many notes."""
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            check_note(t, where=f"note {i + 1}")
+        return self.scores(texts)[1]
 
     def classify(self, text: str, id=None, explain: bool = True) -> dict:
         """One result (CONTRACT.md shape) for one note."""
@@ -73,7 +108,8 @@ class Model:
 
     def classify_many(self, texts: Sequence[str] | Iterable[str], ids: Sequence | None = None,
                       explain: bool = True) -> list[dict]:
-        """Results for many notes, in order. ``ids`` default to row numbers from 1."""
+        """Results for many notes, in order; each equal to what ``classify`` gives for that note.
+        ``ids`` default to row numbers from 1."""
         texts = list(texts)
         for i, t in enumerate(texts):
             check_note(t, where=f"note {i + 1}" if len(texts) > 1 else "the note")
@@ -81,28 +117,27 @@ class Model:
             ids = list(range(1, len(texts) + 1))
         if not texts:
             return []
-        X = self.vectorizer.transform(texts)
-        proba = self.categories.predict_proba(X)
+        feats, proba, clue_logit = self.scores(texts)
         assigned = self.categories.decide(proba)
         norms = [normalize(t) for t in texts]
         evidence = [self.evidence.extract(t, n) for t, n in zip(texts, norms)]
         if self.clue is not None:
             E = np.vstack([evidence_features(ev, n.text) for ev, n in zip(evidence, norms)])
-            clue_scores = self.clue.predict_proba(X, E)
+            clue_scores = self.clue.stack(clue_logit, E)
         labels = self.labels
+        names = self.vectorizer.get_feature_names_out() if explain else None
         out = []
-        for i, text in enumerate(texts):
+        for i in range(len(texts)):
             chosen = [j for j in range(len(labels)) if assigned[i, j]]
-            result = {
+            out.append({
                 "id": ids[i],
                 "labels": [labels[j] for j in chosen],
                 "scores": {lab: round(float(proba[i, j]), 4) for j, lab in enumerate(labels)},
                 "clue": None if self.clue is None else bool(clue_scores[i] >= self.clue.threshold_),
                 "clue_score": None if self.clue is None else round(float(clue_scores[i]), 4),
                 "evidence": evidence[i],
-                "highlights": highlights(X[i], self.categories.coef_, labels, chosen, self.feature_names,
-                                         norms[i], self.vectorizer.segmenter_.spans) if explain else [],
+                "highlights": highlights(*feats.row(i), self.categories.coef_, labels, chosen, names, norms[i],
+                                         self.vectorizer.segmenter_.spans) if explain else [],
                 "model": self.version,
-            }
-            out.append(result)
+            })
         return out

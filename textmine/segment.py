@@ -186,15 +186,18 @@ class Segmenter:
 
     def __call__(self, text: str) -> list[str]:
         """Tokens for features: normalise, cut, drop stopwords and whitespace."""
-        stop = self.stopword_set
         if _MEMO is not None:
             key = (self.backend, str(self.dictionary), text)
             words = _MEMO.get(key)
             if words is None:
-                words = _MEMO[key] = self.cut(normalize_text(text))
-        else:
-            words = self.cut(normalize_text(text))
-        return [w for w in words if w not in stop]
+                words = _MEMO[key] = self.tokens_of_normalized(normalize_text(text))
+            return words
+        return self.tokens_of_normalized(normalize_text(text))
+
+    def tokens_of_normalized(self, text: str) -> list[str]:
+        """Tokens for features of already-normalised text (stopwords and whitespace dropped)."""
+        stop = self.stopword_set
+        return [w for w in self.cut(text) if w not in stop]
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """``(word, start, end)`` for each token of already-normalised ``text``."""

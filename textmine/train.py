@@ -107,13 +107,13 @@ def fit_model(corpus: Corpus, params: TrainParams | None = None, clue: bool | No
         vec = _vectorizer(p)
         X = vec.fit_transform(corpus.texts)
     cats.fit(X, corpus.indicator(), labels=corpus.labels, oof_proba=None if single_label else cat_oof)
-    extractor = EvidenceExtractor(vec.segmenter_)
+    extractor = EvidenceExtractor(vec.dictionary)
     scorer = None
     if with_clue:
         _, E = evidence_matrix(extractor, corpus.texts)
         scorer = ClueScorer(C=p.clue_C, folds=p.folds, random_state=p.seed).fit(X, corpus.clue_array(), E,
                                                                                  oof_text=clue_oof)
-    return Model(vec, cats, scorer, extractor, {"params": asdict(p)})
+    return Model.from_estimators(vec, cats, scorer, extractor, {"params": asdict(p)})
 
 
 def train_model(corpus: Corpus, out_dir: Path | str, params: TrainParams | None = None, name: str | None = None,
