@@ -28,15 +28,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(model, tmp_path_factory):
+def _serve(model, tmp, **kw):
+    """Run the app with uvicorn on a free 127.0.0.1 port in a thread; yields (url, settings)."""
     import uvicorn
 
     from service.app import create_app
     from textmine.settings import DEFAULT_MODEL_DIR, Settings
 
-    tmp = tmp_path_factory.mktemp("page")
-    settings = Settings(model_dir=DEFAULT_MODEL_DIR, review_db=tmp / "reviews.sqlite3", models_root=tmp / "models")
+    settings = Settings(model_dir=DEFAULT_MODEL_DIR, review_db=tmp / "reviews.sqlite3", models_root=tmp / "models", **kw)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(settings, model=model), host="127.0.0.1", port=port,
                                         log_level="warning", access_log=False))
@@ -50,6 +49,16 @@ def server(model, tmp_path_factory):
     yield f"http://127.0.0.1:{port}", settings
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(model, tmp_path_factory):
+    yield from _serve(model, tmp_path_factory.mktemp("page"))
+
+
+@pytest.fixture(scope="module")
+def token_server(model, tmp_path_factory):
+    yield from _serve(model, tmp_path_factory.mktemp("page-token"), api_token="page-secret-1")
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +156,22 @@ def test_page_without_reviewer_name_asks_for_it(server, browser):
     from textmine.review import ReviewStore
 
     assert all(j["text"] != "村里路灯坏了三个月" for j in ReviewStore(settings.review_db).judgments())
+
+
+def test_page_asks_for_the_token_when_the_service_has_one(token_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, _ = token_server
+    wait = WebDriverWait(browser, 20)
+    browser.get(url + "/")
+    wait.until(lambda d: d.find_element(By.ID, "token-box").is_displayed())
+    assert "访问令牌" in browser.find_element(By.ID, "message").text
+    browser.find_element(By.ID, "note-text").send_keys("村会计张某挪用修路款3万元")
+    browser.find_element(By.ID, "classify-btn").click()
+    wait.until(lambda d: "需要访问令牌" in d.find_element(By.ID, "message").text)
+    assert not browser.find_element(By.ID, "result").is_displayed()
+    browser.find_element(By.ID, "token").send_keys("page-secret-1")
+    browser.find_element(By.ID, "classify-btn").click()
+    wait.until(lambda d: d.find_element(By.ID, "result").is_displayed())
+    assert browser.find_elements(By.CSS_SELECTOR, "#categories .chip")

@@ -132,3 +132,12 @@ def test_export_writes_valid_corpus_notes(store, tmp_path):
                                                                    ("petition", ["livelihood"], False)]
     problems, stats = check_corpus(out)
     assert problems == [] and stats["notes"] == 2
+
+
+def test_a_file_that_is_not_a_database_is_a_plain_error(tmp_path):
+    from textmine.errors import ConfigurationError
+
+    path = tmp_path / "reviews.sqlite3"
+    path.write_text("这不是数据库" * 200, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="cannot be used .*set TEXTMINE_REVIEW_DB to a writable SQLite file"):
+        ReviewStore(path).counts()

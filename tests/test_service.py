@@ -14,12 +14,12 @@ from textmine.settings import DEFAULT_MODEL_DIR, Settings
 
 NOTE = "村支书王某2021年把村里鱼塘以每年1200元低价发包给他小舅子"
 OTHER = "反映村里路灯坏了三个月没人修"
-LIMITS = dict(max_note_chars=300, max_batch=4, max_upload_bytes=20_000)
+LIMITS = dict(max_note_chars=300, max_batch=4, max_upload_bytes=60_000)
 
 
 def settings_for(tmp_path, **kw):
-    return Settings(model_dir=DEFAULT_MODEL_DIR, review_db=tmp_path / "reviews.sqlite3", models_root=tmp_path / "models",
-                    **{**LIMITS, **kw})
+    return Settings(**{"model_dir": DEFAULT_MODEL_DIR, "review_db": tmp_path / "reviews.sqlite3",
+                       "models_root": tmp_path / "models", **LIMITS, **kw})
 
 
 @pytest.fixture(scope="module")
@@ -340,8 +340,8 @@ def test_screen_reads_xlsx_and_can_fill_the_review_queue(client, tmp_path):
      "column '正文' not found; the columns are: '编号', '反映内容'; pass the right name with the text_column field"),
     ("a.xlsx", b"not a zip", {}, 422, "'a.xlsx' could not be opened as an Excel file"),
     ("a.csv", b"\xff\xfe\x00\x81" * 10, {}, 422, "'a.csv' is neither UTF-8 nor GBK text"),
-    ("a.csv", b"x" * 20_001, {}, 413, "'a.csv' is larger than 20 KB (TEXTMINE_MAX_UPLOAD_BYTES)"),
-    ("a.csv", b"x" * 40_000, {}, 413, "the request is larger than the limit of 21 KB"),
+    ("a.csv", b"x" * 60_001, {}, 413, "'a.csv' is larger than 59 KB (TEXTMINE_MAX_UPLOAD_BYTES)"),
+    ("a.csv", b"x" * 100_000, {}, 413, "the request is larger than the limit of 64 KB"),
 ])
 def test_screen_refuses_bad_uploads_plainly(client, name, data, form, status, message):
     r = client.post("/v1/screen", files={"file": (name, data, "application/octet-stream")}, data=form)
@@ -353,3 +353,70 @@ def test_screen_refuses_bad_uploads_plainly(client, name, data, form, status, me
 def test_screen_without_a_file_is_422(client):
     r = client.post("/v1/screen")
     assert r.status_code == 422 and r.json()["detail"] == "'file' is missing"
+
+
+# --------------------------------------------------------------------------------------------- transcripts
+TRANSCRIPT = ("谈话对象：王庄村村民\n问：你反映什么问题？\n答：村会计贺某某2022年把征地补偿款8万元截留了，没分给大家。\n"
+              "问：钱存到村账户上了吗？\n答：冇存，放在他屋里保险柜里。\n问：还有别的吗？\n答：没有了。")
+
+
+def _check_transcript(body: dict, text: str):
+    assert {"id", "labels", "scores", "clue", "clue_score", "evidence", "turns", "clue_turns"} <= set(body)
+    turns = body["turns"]
+    assert [t["index"] for t in turns] == list(range(len(turns)))
+    assert [t["speaker"] for t in turns if t["speaker"]][:2] == ["问", "答"]
+    for t in turns:
+        assert text[t["start"]:t["end"]].strip() == t["text"].strip() or "*" in t["text"]
+    assert set(body["clue_turns"]) <= {t["index"] for t in turns}
+
+
+def test_transcript_as_text(client, model):
+    r = client.post("/v1/transcripts", data={"text": TRANSCRIPT, "id": "t-1"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["id"] == "t-1"
+    assert body["scores"] == model.classify(TRANSCRIPT, explain=False)["scores"]
+    _check_transcript(body, TRANSCRIPT)
+
+
+def test_transcript_as_docx_and_gbk_txt(client, tmp_path):
+    import docx
+
+    d = docx.Document()
+    for line in TRANSCRIPT.split("\n"):
+        d.add_paragraph(line)
+    path = tmp_path / "谈话记录.docx"
+    d.save(path)
+    r = client.post("/v1/transcripts", files={"file": (path.name, path.read_bytes(), "application/octet-stream")})
+    assert r.status_code == 200 and r.json()["id"] == "谈话记录"
+    _check_transcript(r.json(), TRANSCRIPT)
+    r = client.post("/v1/transcripts", files={"file": ("笔录.txt", TRANSCRIPT.encode("gbk"), "text/plain")})
+    assert r.status_code == 200
+    _check_transcript(r.json(), TRANSCRIPT)
+
+
+@pytest.mark.parametrize("files, data, status, message", [
+    (None, {}, 422, "send either a file (DOCX or TXT) or the transcript's text"),
+    ({"file": ("a.txt", "问：好".encode(), "text/plain")}, {"text": "问：好"}, 422, "send either a file"),
+    ({"file": ("a.doc", b"\xd0\xcf\x11\xe0", "application/msword")}, {}, 422,
+     "'a.doc' is not a transcript (DOCX/TXT) file; upload one of: .docx, .txt"),
+    ({"file": ("a.docx", b"not a zip", "application/octet-stream")}, {}, 422, "'a.docx' could not be opened as a Word file"),
+    ({"file": ("a.txt", "   \n ".encode(), "text/plain")}, {}, 422, "'a.txt' has no text"),
+    (None, {"text": "   "}, 422, "the transcript has no text"),
+    (None, {"text": "问：" + "a" * 3000}, 413, "the limit for a transcript is 3,000"),
+])
+def test_bad_transcripts_are_4xx(client, files, data, status, message):
+    r = client.post("/v1/transcripts", files=files, data=data)
+    assert r.status_code == status
+    assert message in r.json()["detail"]
+
+
+def test_unusable_review_store_is_503_not_500(tmp_path, client):
+    bad = tmp_path / "reviews.sqlite3"
+    bad.write_bytes(b"not a database " * 100)
+    app = create_app(settings_for(tmp_path, review_db=bad), model=client.app.state.model)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/v1/review", json={"text": NOTE, "labels": [], "clue": False, "reviewer": "张审"})
+        assert r.status_code == 503
+        assert "TEXTMINE_REVIEW_DB" in r.json()["detail"]
+        assert c.post("/v1/classify", json={"text": NOTE}).status_code == 200  # classifying still works

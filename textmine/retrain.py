@@ -262,11 +262,13 @@ def _params_from(manifest: dict, folds: int | None):
     return p
 
 
-def retrain(settings, corpus_path: Path | str | None = None, folds: int | None = None, progress=None) -> dict:
+def retrain(settings, corpus_path: Path | str | None = None, folds: int | None = None, progress=None,
+            on_comparison=None) -> dict:
     """Build a new version from the corpus plus confirmed reviews and compare it with the served one.
 
     Returns ``{"version", "path", "comparison", "reviews", "based_on"}``; the new version is saved
-    under ``<models_root>/versions/<version>`` but not served.
+    under ``<models_root>/versions/<version>`` but not served. ``on_comparison(report)`` is called
+    as soon as the comparison is known, before the final fit.
     """
     import tempfile
     from dataclasses import asdict
@@ -291,6 +293,8 @@ def retrain(settings, corpus_path: Path | str | None = None, folds: int | None =
     params = _params_from(current_manifest, folds)
     k = folds or params.folds
     comparison = compare_on_folds(combined, current_notes, params, folds=k, progress=progress)
+    if on_comparison:
+        on_comparison(comparison)
     if progress:
         progress("fitting the new version on all notes")
     model = fit_model(combined, params)
@@ -375,8 +379,8 @@ def cmd_retrain(args) -> int:
         data = promote(settings, target)
         err(f"promoted: now serving {data['current']} (previous kept for --rollback); restart 'textmine serve'")
         return 0
-    result = retrain(settings, args.corpus, args.folds, progress=lambda m: err(f"  {m}"))
-    print(format_comparison(result["comparison"]))
+    result = retrain(settings, args.corpus, args.folds, progress=lambda m: err(f"  {m}"),
+                     on_comparison=lambda report: print(format_comparison(report), flush=True))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     err(f"built version {result['version']} from {result['reviews']} reviewed note(s) + the corpus → {result['path']}")

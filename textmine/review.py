@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .corpus import KINDS, Note
-from .errors import InputError
+from .errors import ConfigurationError, InputError
 
 __all__ = ["ReviewStore", "uncertainty", "text_sha256"]
 
@@ -117,13 +117,18 @@ class ReviewStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30)
         except (OSError, sqlite3.Error) as exc:
-            raise InputError(f"the review store '{self.path}' cannot be opened ({exc}); set TEXTMINE_REVIEW_DB "
-                             "to a writable file") from exc
+            raise ConfigurationError(f"the review store '{self.path}' cannot be opened ({exc}); set "
+                                     "TEXTMINE_REVIEW_DB to a writable file") from exc
         conn.row_factory = sqlite3.Row
         if not self._ready:
-            with conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
+            try:
+                with conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
+            except sqlite3.DatabaseError as exc:  # not a database, read-only, disk full
+                conn.close()
+                raise ConfigurationError(f"the review store '{self.path}' cannot be used ({exc}); set "
+                                         "TEXTMINE_REVIEW_DB to a writable SQLite file") from exc
             self._ready = True
         return conn
 
