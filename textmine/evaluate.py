@@ -130,8 +130,9 @@ class FastTextBaseline:
     def _probs(self, model, texts, names):
         out = np.zeros((len(texts), len(names)))
         idx = {f"__label__{n}": j for j, n in enumerate(names)}
-        for i, t in enumerate(texts):
-            labs, probs = model.predict(self._tokens(t), k=-1)
+        # The list form: FastText.predict on a single string breaks with NumPy 2.
+        all_labels, all_probs = model.predict([self._tokens(t) for t in texts], k=-1)
+        for i, (labs, probs) in enumerate(zip(all_labels, all_probs)):
             for lab, pr in zip(labs, probs):
                 if lab in idx:
                     out[i, idx[lab]] = pr

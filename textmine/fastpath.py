@@ -58,10 +58,12 @@ class Features:
         return self.ids[self.ptr[i]:self.ptr[i + 1]], self.vals[self.ptr[i]:self.ptr[i + 1]]
 
     def matmul(self, W: np.ndarray) -> np.ndarray:
-        """``X @ W`` for a dense W (n_features × k), summing each note's terms in a fixed order."""
-        contrib = self.vals[:, None] * W[self.ids]
-        return np.column_stack([np.bincount(self.doc, weights=contrib[:, j], minlength=self.n)
-                                for j in range(W.shape[1])]) if len(W.shape) == 2 else None
+        """``X @ W`` for a dense W (n_features × k), summing each note's terms in a fixed order
+        (bincount adds sequentially), so a note's result does not depend on its batch."""
+        k = W.shape[1]
+        contrib = (self.vals[:, None] * W[self.ids]).ravel()
+        slot = (self.doc * k)[:, None] + np.arange(k)
+        return np.bincount(slot.ravel(), weights=contrib, minlength=self.n * k).reshape(self.n, k)
 
     def to_csr(self, n_features: int):
         import scipy.sparse as sp
@@ -73,8 +75,8 @@ def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_ids: np.ndarray) -> 
     """Feature index of each key, -1 where the key is not in the table (sorted ``table_keys``)."""
     if len(table_keys) == 0 or len(keys) == 0:
         return np.full(len(keys), -1, dtype=np.int64)
-    pos = np.searchsorted(table_keys, keys)
-    pos[pos == len(table_keys)] = 0
+    pos = table_keys.searchsorted(keys)
+    np.minimum(pos, len(table_keys) - 1, out=pos)
     return np.where(table_keys[pos] == keys, table_ids[pos], -1)
 
 
@@ -132,6 +134,8 @@ class LeanVectorizer:
         return self._feature_names
 
     # -- occurrences -----------------------------------------------------------------------
+    # Each returns (note index, feature index) for every n-gram occurrence found in the vocabulary.
+    # The keys of all n-gram lengths are looked up together: one searchsorted per batch.
     def _word_occurrences(self, norm_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         get = self.unigrams.get
         cut = self.segmenter_.tokens_of_normalized
@@ -140,50 +144,53 @@ class LeanVectorizer:
             flat += [get(w, -1) for w in cut(nt)]
             flat.append(-2)  # note boundary: no n-gram crosses it
         arr = np.asarray(flat, dtype=np.int64)
-        doc_of = np.cumsum(arr == -2) - (arr == -2)
+        doc_of = np.cumsum(arr == -2)
+        doc_of -= arr == -2
         lo, hi = self.word_ngram_range
-        docs, feats = [], []
-        if lo == 1:
-            known = arr >= 0
-            docs.append(doc_of[known])
-            feats.append(arr[known])
+        known = arr >= 0
+        docs, keys = [], []
         for n in range(max(lo, 2), hi + 1):
-            if len(arr) < n:
+            m = len(arr) - n + 1
+            if m <= 0:
                 break
-            parts = [arr[i:len(arr) - n + 1 + i] for i in range(n)]
-            ok = np.logical_and.reduce([p >= 0 for p in parts])
-            key = np.zeros(ok.sum(), dtype=np.int64)
-            for p in parts:
-                key = key * (self.n_word + 1) + p[ok] + 1
-            found = _lookup(key, self.word_keys, self.word_ids)
-            hit = found >= 0
-            docs.append(doc_of[:len(ok)][ok][hit])
-            feats.append(found[hit])
-        return _cat(docs), _cat(feats)
+            ok = known[:m].copy()
+            key = arr[:m] + 1
+            for i in range(1, n):
+                ok &= known[i:m + i]
+                key = key * (self.n_word + 1) + arr[i:m + i] + 1
+            docs.append(doc_of[:m][ok])
+            keys.append(key[ok])
+        found = _lookup(_cat(keys), self.word_keys, self.word_ids)
+        hit = found >= 0
+        if lo == 1:
+            return np.concatenate([doc_of[known], _cat(docs)[hit]]), np.concatenate([arr[known], found[hit]])
+        return _cat(docs)[hit], found[hit]
 
     def _char_occurrences(self, norm_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         # Whitespace runs fold to one space, as NoteVectorizer's character preprocessor does;
         # NUL (never left by the normaliser) separates notes.
-        big = "\x00".join(" ".join(t.split()) for t in norm_texts) + "\x00"
+        big = "\x00".join([" ".join(t.split()) for t in norm_texts]) + "\x00"
         cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         sep = cps == 0
-        doc_of = np.cumsum(sep) - sep
+        doc_of = np.cumsum(sep)
+        doc_of -= sep
+        real = ~sep
         lo, hi = self.char_ngram_range
-        docs, feats = [], []
+        docs, keys = [], []
         for n in range(lo, hi + 1):
-            if len(cps) < n:
-                break
             m = len(cps) - n + 1
-            parts = [cps[i:m + i] for i in range(n)]
-            ok = np.logical_and.reduce([p != 0 for p in parts])
-            key = np.zeros(ok.sum(), dtype=np.int64)
-            for p in parts:
-                key = (key << _BITS) | p[ok]
-            found = _lookup(key, self.char_keys, self.char_ids)
-            hit = found >= 0
-            docs.append(doc_of[:m][ok][hit])
-            feats.append(found[hit])
-        return _cat(docs), _cat(feats)
+            if m <= 0:
+                break
+            ok = real[:m].copy()
+            key = cps[:m]
+            for i in range(1, n):
+                ok &= real[i:m + i]
+                key = (key << _BITS) | cps[i:m + i]
+            docs.append(doc_of[:m][ok])
+            keys.append(key[ok])
+        found = _lookup(_cat(keys), self.char_keys, self.char_ids)
+        hit = found >= 0
+        return _cat(docs)[hit], found[hit]
 
     def features(self, texts: list[str]) -> Features:
         """TF-IDF features of a batch of notes."""
@@ -192,12 +199,12 @@ class LeanVectorizer:
         wd, wf = self._word_occurrences(norm)
         cd, cf = self._char_occurrences(norm)
         F = self.n_features
-        uniq, counts = np.unique(np.concatenate([wd, cd]) * F + np.concatenate([wf, cf]), return_counts=True)
-        doc, ids = uniq // F, uniq % F
+        uniq, counts = np.unique(np.concatenate([wd * F + wf, cd * F + cf]), return_counts=True)
+        doc, ids = np.divmod(uniq, F)
         vals = (1.0 + np.log(counts)) * self.idf[ids]
         block = doc * 2 + (ids >= self.n_word)
         sq = np.bincount(block, weights=vals * vals, minlength=2 * n)
-        vals = vals / np.sqrt(sq[block])
+        vals /= np.sqrt(sq[block])
         ptr = np.searchsorted(doc, np.arange(n + 1))
         return Features(n, doc, ids, vals, ptr)
 

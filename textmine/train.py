@@ -32,7 +32,7 @@ class TrainParams:
     clue_C: float = 10.0
     word_ngram_range: tuple[int, int] = (1, 2)
     char_ngram_range: tuple[int, int] = (1, 3)
-    min_df: int = 2
+    min_df: int = 1
     backend: str = "jieba"
     folds: int = 5
     seed: int = 0
