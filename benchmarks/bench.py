@@ -143,13 +143,15 @@ class FastText:
         return [labs[0][9:]]
 
     def predict(self, texts):
-        k = -1 if self.multilabel else 1
-        labs, probs = self.model.predict([self._tok(t) for t in texts], k=k)
-        return [self._decode(a, b) for a, b in zip(labs, probs)]
+        out = []
+        for t in texts:
+            pairs = self.predict_one(t)
+            out.append(self._decode([lab for _, lab in pairs], [p for p, _ in pairs]))
+        return out
 
     def predict_one(self, text):
-        # FastText.predict on one string breaks with NumPy 2 (np.array(copy=False)); the binding's
-        # own predict is what it calls underneath, without that wrapper.
+        # The binding's own predict: under NumPy 2 the wrapper's single-string form raises
+        # (np.array(copy=False)) and its list form returns one probability for every label.
         return self.model.f.predict(self._tok(text) + "\n", -1 if self.multilabel else 1, 0.0, "strict")
 
     def save(self, path):

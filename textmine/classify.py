@@ -22,18 +22,9 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InputError
+from .fastpath import decide, sigmoid, softmax
 
 __all__ = ["CategoryClassifier", "best_f1_threshold", "sigmoid", "softmax", "out_of_fold"]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray, default: float = 0.5) -> float:
@@ -196,11 +187,7 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Indicator matrix of assigned labels for already computed probabilities."""
-        if self.mode_ == "multiclass":
-            out = np.zeros_like(proba, dtype=bool)
-            out[np.arange(len(proba)), proba.argmax(axis=1)] = True
-            return out
-        return proba >= self.thresholds_
+        return decide(proba, self.mode_, self.thresholds_)
 
     def predict(self, X) -> np.ndarray:
         return self.decide(self.predict_proba(X))

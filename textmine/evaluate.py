@@ -130,10 +130,10 @@ class FastTextBaseline:
     def _probs(self, model, texts, names):
         out = np.zeros((len(texts), len(names)))
         idx = {f"__label__{n}": j for j, n in enumerate(names)}
-        # The list form: FastText.predict on a single string breaks with NumPy 2.
-        all_labels, all_probs = model.predict([self._tokens(t) for t in texts], k=-1)
-        for i, (labs, probs) in enumerate(zip(all_labels, all_probs)):
-            for lab, pr in zip(labs, probs):
+        # The binding's own predict: under NumPy 2 the wrapper's single-string form raises, and its
+        # list form returns the same probability for every label.
+        for i, t in enumerate(texts):
+            for pr, lab in model.f.predict(self._tokens(t) + "\n", -1, 0.0, "strict"):
                 if lab in idx:
                     out[i, idx[lab]] = pr
         return out

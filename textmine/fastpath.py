@@ -28,19 +28,29 @@ from .errors import ConfigurationError
 from .normalize import normalize_text
 from .segment import Segmenter
 
-__all__ = ["LeanVectorizer", "LeanCategories", "LeanClue", "Features"]
+__all__ = ["LeanVectorizer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits
 
 
-def _sigmoid(z):
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-def _softmax(z):
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def decide(proba: np.ndarray, mode: str, thresholds: np.ndarray) -> np.ndarray:
+    """Assigned labels: the most probable class (single-label), or every label whose probability
+    reaches its threshold (multi-label)."""
+    if mode == "multiclass":
+        out = np.zeros_like(proba, dtype=bool)
+        out[np.arange(len(proba)), proba.argmax(axis=1)] = True
+        return out
+    return proba >= thresholds
 
 
 @dataclass
@@ -246,14 +256,10 @@ class LeanCategories:
         return cls(clf.labels_, clf.coef_, clf.intercept_, clf.thresholds_, clf.mode_)
 
     def proba_from_logits(self, z: np.ndarray) -> np.ndarray:
-        return _softmax(z) if self.mode_ == "multiclass" else _sigmoid(z)
+        return softmax(z) if self.mode_ == "multiclass" else sigmoid(z)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
-        if self.mode_ == "multiclass":
-            out = np.zeros_like(proba, dtype=bool)
-            out[np.arange(len(proba)), proba.argmax(axis=1)] = True
-            return out
-        return proba >= self.thresholds_
+        return decide(proba, self.mode_, self.thresholds_)
 
 
 class LeanClue:
@@ -274,7 +280,7 @@ class LeanClue:
 
     def stack(self, text_logit: np.ndarray, E: np.ndarray) -> np.ndarray:
         """Clue probability from the text model's logit and the evidence features."""
-        p = np.clip(_sigmoid(text_logit), 1e-6, 1 - 1e-6)
+        p = np.clip(sigmoid(text_logit), 1e-6, 1 - 1e-6)
         z = np.log(p / (1 - p)).reshape(-1, 1)
         M = np.hstack([z, np.asarray(E, dtype=np.float64)]) if self.use_evidence else z
-        return _sigmoid(M @ self.meta_coef + self.meta_intercept)
+        return sigmoid(M @ self.meta_coef + self.meta_intercept)
