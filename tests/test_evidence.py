@@ -16,6 +16,8 @@ def texts(items):
 @pytest.mark.parametrize("expr, yuan", [
     ("3.5万元", 35000), ("两千多元", 2000), ("贰仟元", 2000), ("9,860元", 9860), ("一万三千余元", 13000),
     ("１２００元", 1200), ("十几万", 100000), ("三万二", 32000), ("500块钱", 500),
+    ("三块五", 3.5), ("两毛钱", 0.2), ("八百到一千二", 800), ("不到二十块", 20), ("将近十万块", 100000),
+    ("八十元到一百五十元", 80),
 ])
 def test_parse_yuan(expr, yuan):
     assert parse_yuan(expr) == yuan
@@ -26,6 +28,11 @@ def test_amounts_with_full_width_digits_and_chinese_numerals(ex):
     ev = ex.extract(text)
     assert texts(ev["amounts"]) == ["一万三千余元", "9,860元"]
     assert [a["yuan"] for a in ev["amounts"]] == [13000, 9860]
+
+
+def test_ranges_hedges_and_jiao_are_one_amount(ex):
+    ev = ex.extract("一个月八千到一万，卖三块五一斤，不到二十块钱的东西，三百多户每户两千多元")
+    assert texts(ev["amounts"]) == ["八千到一万", "三块五", "不到二十块钱", "两千多元"]
 
 
 def test_areas_and_weights_are_not_money(ex):
@@ -62,3 +69,18 @@ def test_every_span_points_into_the_original_after_traditional_conversion(ex):
     assert texts(ev["amounts"]) == ["叁萬元"]
     assert ev["amounts"][0]["yuan"] == 30000
     assert "２０２０年" in texts(ev["dates"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("来电人：符先生（不愿留全名）反映", "符先生"),
+    ("我叫何淑华，是二道沟村卫生室的", "何淑华"),
+    ("我们八组的赵老四腿有残疾", "赵老四"),
+    ("我叫阿不力孜·买买提，是莎车县人", "阿不力孜·买买提"),
+    ("合同给了他的朋友萧某，萧某现在改成了", "萧某"),
+])
+def test_people_named_in_everyday_ways(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
+    assert texts(ex.extract("萧某现在改成了饭店，王某说不知道")["persons"]) == ["萧某", "王某"]

@@ -157,6 +157,14 @@ def cmd_evaluate(args) -> int:
     for name, rep in reports.items():
         print(format_report(rep, title=f"== {name} =="))
         print()
+    if args.evidence:
+        from .evaluate import evidence_report, format_evidence_report
+
+        target = test if args.test else corpus
+        reports["evidence"] = evidence_report(target)
+        print(f"== evidence extraction against the annotations of {len(target.notes)} notes ==")
+        print(format_evidence_report(reports["evidence"]))
+        print()
     if args.json:
         Path(args.json).write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"JSON written to {args.json}", file=sys.stderr)
@@ -220,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split-kind", action="append", help="also train without this kind and test on it "
                                                          "(e.g. --split-kind transcript)")
     e.add_argument("--no-baselines", action="store_true", help="skip the keyword and fastText baselines")
+    e.add_argument("--evidence", action="store_true", help="also score evidence extraction against the annotations")
     e.add_argument("--json", help="write the full report as JSON to this file")
     e.set_defaults(func=cmd_evaluate)
 

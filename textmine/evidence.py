@@ -45,35 +45,49 @@ SURNAMES = (
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴"
     "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那"
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "萧赖钮阎"
 )
 _SUR = f"[{SURNAMES}]"
 _MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 _DIGIT = r"[0-9]"
 
-# Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
-# money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
-# and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
-# engine from backing off "三百多户" to "三百" to dodge the measure-word check.
 # A given-name character after a masked surname (沈某平), but not a word that merely follows 张某.
-_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的在说，,。、；;：:）)\s]|$)"
+_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的，,。、；;：:）)\s]|$)"
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
-_RELATION_WORDS = (r"儿媳妇|儿媳|儿子|女儿|女婿|媳妇|老婆|爱人|妻子|丈夫|弟弟|弟媳|哥哥|嫂子|姐姐|妹妹|姐夫|妹夫"
+_RELATION_WORDS = (r"儿媳妇|儿媳|儿子|女儿|女婿|媳妇|老婆|爱人|妻子|丈夫|弟弟|弟媳|哥哥|嫂子|姐姐|妹妹|姐夫|妹夫|老弟|老丈人|老岳父"
                    r"|侄子|侄女|外甥女|外甥|表弟|表哥|表姐夫|表姐|表妹|小舅子|大舅子|舅子|舅舅|连襟|老表|亲戚|岳父|丈人|亲家"
                    r"|堂弟|堂哥|堂叔|叔叔|弟家|哥家")
 _RELATION = re.compile(rf"(?:的|他|她|他家|她家)?(?:{_RELATION_WORDS})")
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
+# Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
+# money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
+# and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
+# engine from backing off "三百多户" to "三百" to dodge the measure-word check.
+# Around the figure: hedges (将近, 不到, 差不多), ranges (八百到一千二, 八十元到一百五十元),
+# jiao after 块 (三块五), and 以上/左右/出头/多一点 are part of the amount as written.
 _CN_DIGIT = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 _CN_UNIT = "十百千万亿拾佰仟萬"
 _AR_NUM = r"[0-9](?:[0-9]|[,，.](?=[0-9]))*+\s?+[多余来]?+(?:[十百千万亿]|千万|百万)?+[多余来]?+"
 _CN_NUM = rf"(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+"
-_MONEY_UNIT = r"(?:元钱|元|块钱|块(?![地田砖石板牌肉布头匾碑木玻表手儿])|圆)(?:整|左右|上下|出头)?+"
+_CN_MAG = (rf"(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*?[百千万佰仟萬亿]"
+           rf"(?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+")
+_AR_WAN = r"[0-9](?:[0-9]|[,.](?=[0-9]))*+\s?+[多余来]?+万[多余来]?+"
+_YUAN = r"(?:元钱|元|块钱|块(?![地田砖石板牌肉布头匾碑木玻表手儿])|圆)"
+_JIAO = rf"(?:(?<=块)[{_CN_DIGIT}0-9](?:毛|角)?(?![{_CN_UNIT}0-9])|[{_CN_DIGIT}0-9]{{1,2}}(?:毛钱?|角))"
+_HEDGE = r"(?:将近|不到|差不多|大约|大概|约|足足|上)?+"
+_TAIL = r"(?:整|左右|上下|出头|以上|以下|多一点|来块)?+"
+_RANGE = r"(?:到|至|—|－|-|~|～)"
 _MEASURE = "亩斤公吨户人口个名位家间套栋层辆台头只株棵条张件项次天年月岁平米分期批"
+_NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
 _AMOUNT_RE = re.compile(
-    rf"(?<![第0-9])(?:{_AR_NUM}|{_CN_NUM})\s?+{_MONEY_UNIT}"
-    rf"|(?<![第0-9{_CN_DIGIT}])(?:[0-9](?:[0-9]|[,.](?=[0-9]))*+\s?+[多余来]?+万[多余来]?+"
-    rf"|(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*?[百千万佰仟萬亿](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+)"
-    rf"(?:左右|上下|出头)?+(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
+    # with a money unit: 3.5万元, 两千多元, 八十元到一百五十元, 三块五, 不到二十块
+    rf"(?<![第0-9]){_HEDGE}{_NUM}(?:\s?+{_YUAN})?{_RANGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
+    rf"|(?<![第0-9]){_HEDGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
+    rf"|(?<![0-9{_CN_DIGIT}]){_JIAO}"
+    # a figure of at least a hundred without a unit: 十几万, 八千到一万, 三万以上 — not 三百多户
+    rf"|(?<![第0-9{_CN_DIGIT}]){_HEDGE}(?:{_AR_WAN}|{_CN_MAG})(?:{_RANGE}(?:{_AR_WAN}|{_CN_MAG}))?"
+    rf"{_TAIL}(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
 )
 _CN_YEAR = "〇零一二三四五六七八九"
 _N = "[一二两三四五六七八九十几]{1,3}|[0-9]{1,2}"  # a small count, Chinese or Arabic
@@ -129,23 +143,32 @@ def parse_yuan(text: str) -> float | None:
     import cn2an
 
     s = normalize(text).text.replace("萬", "万")
-    s = re.sub(r"\s+|块钱|块|元钱|元|圆|整|左右|[,，]|^[好近]", "", s)
+    s = re.sub(r"^(?:将近|不到|差不多|大约|大概|约|足足|上|好|近)", "", s)
+    s = re.split(_RANGE, s)[0]  # a range counts as its lower figure
+    jiao = re.search(rf"(?:块)([{_CN_DIGIT}0-9])(?:毛|角)?$|([{_CN_DIGIT}0-9]{{1,2}})(?:毛钱?|角)$", s)
+    s = s[:jiao.start()] + ("块" if jiao.group(1) else "") if jiao else s
+    s = re.sub(r"\s+|块钱|块|元钱|元|圆|整|左右|上下|出头|以上|以下|多一点|来|[,，]", "", s)
     s = re.sub(r"(?<=[0-9])[多余来几]|[多余来几](?=[万千百仟佰亿]|$)", "", s)
     s = s.replace("几", "")
     # A range such as 七八千 or 一两百 counts as its lower figure.
     s = re.sub(rf"([{_CN_DIGIT}])[{_CN_DIGIT}](?=[{_CN_UNIT}])", r"\1", s)
     if s[:1] in ("百", "千", "万", "佰", "仟"):
         s = "一" + s
-    if not s:
+    if not s and not jiao:
         return None
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([万千百亿仟佰]?)", s)
     if m:
         mult = {"": 1, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10_000, "亿": 100_000_000}[m.group(2)]
         return float(m.group(1)) * mult
     try:
-        return float(cn2an.cn2an(s, "smart"))
+        value = float(cn2an.cn2an(s, "smart")) if s else 0.0
     except (ValueError, KeyError, IndexError, TypeError):
         return None
+    if jiao:
+        digit = jiao.group(1) or jiao.group(2)
+        tenths = float(digit) if digit.isdigit() else float(cn2an.cn2an(digit, "smart"))
+        value += tenths / 10
+    return value
 
 
 class EvidenceExtractor:
@@ -169,7 +192,7 @@ class EvidenceExtractor:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("_post_re", "_act_re", "_masked_re", "_tagger"):
+        for key in ("_post_re", "_act_re", "_masked_re", "_intro_re", "_tagger"):
             state.pop(key, None)
         return state
 
@@ -200,7 +223,15 @@ class EvidenceExtractor:
             rf"{_SUR}{_MASK}(?:{_GIVEN})?"  # 张某, 王××, 沈某平
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总)(?![助员任委])"  # 王书记
             rf"|[老小]{_SUR}(?=[，,。、；;：:\s家说的])"
-            rf"|(?<=[他她其])(?:{_RELATION_WORDS})")
+            rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九])"  # 符先生, 赵老四
+            rf"|(?<=[他她其我俺])(?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
+            rf"|[\u4e00-\u9fa5]{{2,4}}·[\u4e00-\u9fa5]{{2,5}}")  # 阿不力孜·买买提
+
+    @cached_property
+    def _intro_re(self):
+        # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等
+        return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访)人[：:]?)"
+                          rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)")
 
     @cached_property
     def _tagger(self):
@@ -231,6 +262,7 @@ class EvidenceExtractor:
         if self._post_re is not None:
             spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)]
+        spans["persons"] += [m.span("name") for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
             if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
