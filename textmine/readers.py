@@ -25,7 +25,9 @@ TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".json"}
 #: Usual names of the text column in petition exports, most specific first.
 TEXT_COLUMN_NAMES = ("text", "文本", "反映内容", "来信内容", "信访内容", "诉求内容", "留言详情", "留言内容", "问题描述", "问题内容",
                      "举报内容", "投诉内容", "来电内容", "主要内容", "内容", "正文", "详情", "事项", "描述",
-                     "content", "body", "detail", "message")
+                     "content", "body", "detail", "message",
+                     # Less usual names, matched last: 群众诉求, 反映问题, 情况反映, 来信摘要, 线索内容.
+                     "诉求", "反映问题", "反映情况", "情况反映", "问题线索", "线索", "摘要", "案情")
 TITLE_COLUMN_NAMES = ("标题", "主题", "留言主题", "事由", "subject", "title")
 ID_COLUMN_NAMES = ("id", "编号", "信访编号", "件号", "工单编号", "序号", "流水号", "登记号")
 PLACE_COLUMN_NAMES = ("村", "村名", "村庄", "所属村", "村居", "村(社区)", "村（社区）", "社区", "乡镇", "地点", "地址",
@@ -220,6 +222,7 @@ class _CsvRecords:
         self.delimiter = delimiter
         self.pending: list = []  # lines pushed back after a broken record, in reverse order
         self.ncols: int | None = None
+        self.last_lines: list = []
 
     def _next_line(self):
         if self.pending:
@@ -231,9 +234,10 @@ class _CsvRecords:
         first = self._next_line()
         if first is None:
             return None
+        self.last_lines = [first]
         if first is _UNDECODABLE:
             return None, "the row contains bytes that are neither UTF-8 nor GBK text; retype or remove it"
-        consumed = [first]
+        consumed = self.last_lines
         state = {"hit_limit": False, "chars": len(first)}
 
         def feed():
@@ -269,6 +273,11 @@ class _CsvRecords:
         return None, ("the row has an unclosed quotation mark (\") and could not be read; "
                       "fix the quotes in this row or remove it")
 
+    def give_back(self) -> None:
+        """Un-read the last record: its lines will be read again."""
+        self.pending.extend(reversed(self.last_lines))
+        self.last_lines = []
+
     def _holds_rows(self, lines: list[str]) -> bool:
         # A continuation line that parses on its own as a full row means the quote swallowed rows.
         if self.ncols is None or self.ncols < 3:
@@ -279,6 +288,11 @@ class _CsvRecords:
                 if len(cells) == self.ncols:
                     return True
         return False
+
+
+def _is_usual_name(cell: str) -> bool:
+    known = TEXT_COLUMN_NAMES + TITLE_COLUMN_NAMES + ID_COLUMN_NAMES + PLACE_COLUMN_NAMES + DATE_COLUMN_NAMES
+    return _clean(cell) in {_clean(n) for n in known}
 
 
 def _read_csv(path: Path, delimiter: str | None):
@@ -302,6 +316,14 @@ def _read_csv(path: Path, delimiter: str | None):
         fh.close()
         raise FileFormatError(f"the header row of '{path}' could not be read ({got[1]}); "
                               "save the file again as 'CSV UTF-8' and try again")
+    filled = [c for c in got[0] if c.strip()]
+    if len(filled) == 1 and not _is_usual_name(filled[0]):
+        # A one-cell first line above a wider table is a title (XX县信访件登记表), not the header.
+        nxt = records.next_record()
+        if nxt is not None and nxt[0] is not None and sum(1 for c in nxt[0] if c.strip()) >= 2:
+            got = nxt
+        elif nxt is not None:
+            records.give_back()
     header = _unique_header(got[0])
     records.ncols = len(header)
 

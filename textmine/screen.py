@@ -20,8 +20,9 @@ How it stays fast and small on a million rows:
 - results are spilled to a temporary file as they come, so memory holds a few per-row numbers
   (clue score, group) and never the rows; a second pass over the spill writes the outputs once
   the groups (:mod:`textmine.dedup`) and ranks are known;
-- the XLSX is written with openpyxl's write-only mode; past Excel's 1,048,576 rows only the CSV
-  is written, and the report says so.
+- the XLSX is written with openpyxl's write-only mode (by a second process, from the same spill,
+  while this one writes the CSV); past Excel's 1,048,576 rows only the CSV is written, and the
+  report says so.
 
 Tagging is :meth:`textmine.model.Model.classify_many` — nothing here decides a category.
 Note text never goes to logs or the terminal; the terminal gets counts only.
@@ -30,6 +31,7 @@ Note text never goes to logs or the terminal; the terminal gets counts only.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import pickle
 import re
@@ -37,6 +39,7 @@ import shutil
 import sys
 import tempfile
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -74,11 +77,12 @@ class ColumnPlan:
 def plan_columns(columns: list[str], text_columns: list[str] | None = None, id_column: str | None = None,
                  place_column: str | None = None, date_column: str | None = None) -> ColumnPlan:
     """Find the text column(s) by their usual names (标题 + 内容 are joined) and the id, place and
-    date columns when present; named columns must exist. Raises ColumnNotFoundError listing the
-    columns found."""
+    date columns when present; named columns must exist (``text_columns`` may hold several names,
+    also as "标题,内容"). Raises ColumnNotFoundError listing the columns found."""
     from .readers import (DATE_COLUMN_NAMES, ID_COLUMN_NAMES, PLACE_COLUMN_NAMES, TEXT_COLUMN_NAMES,
                           find_column, find_text_columns)
 
+    text_columns = _split_names(text_columns)
     if text_columns:
         text = [find_column(columns, c, TEXT_COLUMN_NAMES, "text", "--text-column") for c in text_columns]
     else:
@@ -86,8 +90,8 @@ def plan_columns(columns: list[str], text_columns: list[str] | None = None, id_c
     rest = [c for c in columns if c not in text]
     ident = find_column(rest, id_column, ID_COLUMN_NAMES, "id", "--id-column", required=False) \
         if id_column else find_column(rest, None, ID_COLUMN_NAMES, "id", "", required=False)
-    # Guessed place/date columns must not be ones that only mention 村 or 时间 in passing
-    # (处理时间, 村民姓名): exact usual names or names that start with one.
+    # A guessed place/date column must not be one that only mentions 村 or 时间 in passing
+    # (村民姓名, 处理时间): such names are left out before matching.
     place = find_column(rest, place_column, PLACE_COLUMN_NAMES, "village/place", "--place-column") \
         if place_column else _guess(rest, PLACE_COLUMN_NAMES, avoid=("村民", "姓名", "电话", "人"))
     date_ = find_column(rest, date_column, DATE_COLUMN_NAMES, "date", "--date-column") \
@@ -182,7 +186,13 @@ class _Screener:
         self.hasher = MinHasher()
 
     def run(self, rows: list[_Row]):
-        """Results for ``rows`` in order: (per-row tuples, signatures, facts, places, failures)."""
+        """Results for ``rows`` in order: (labels, per-row summaries, spill blob, signatures, facts,
+        places, failures).
+
+        The spill blob is the pickled list of full per-row tuples (fields, text, scores, evidence),
+        made here so that the parent, which must keep up with every worker, only writes bytes; it
+        gets the few values it counts as ``summaries`` (labels, clue, clue score, village, date).
+        """
         import numpy as np
 
         from .dedup import NoteSketch
@@ -195,7 +205,7 @@ class _Screener:
             if res is None:
                 continue
             ev = res["evidence"]
-            sketch = NoteSketch.of(self.hasher, r.text, ev, [r.village] if r.village else [])
+            sketch = NoteSketch.of(self.hasher, r.text, ev)
             village = r.village or _village_from_evidence(ev)
             if self.mask:
                 # Masking keeps lengths, so evidence offsets stay valid on the masked text.
@@ -215,15 +225,17 @@ class _Screener:
         def stack(items, width, dtype):
             return np.stack(items) if items else np.zeros((0, width), dtype=dtype)
 
-        return (labels, out, stack(sigs, NUM_PERM, np.uint16), stack(facts, MAX_FACTS, np.uint32),
+        summaries = [(item[7], item[9], item[10], item[5], item[6]) for item in out]
+        return (labels, summaries, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL),
+                stack(sigs, NUM_PERM, np.uint16), stack(facts, MAX_FACTS, np.uint32),
                 stack(places, MAX_PLACES, np.uint32), failures)
 
     def _classify(self, rows: list[_Row]):
         texts = [r.text for r in rows]
         try:
             return self.model.classify_many(texts, ids=[r.id for r in rows], explain=False), []
-        except TextmineError:
-            pass  # one bad note spoils the batch: classify one by one to find and report it
+        except Exception:  # noqa: BLE001 — one note that trips the model must not sink its chunk (or the run)
+            pass  # classify one by one below, to find that note and report it as a bad row
         results, failures = [], []
         for r in rows:
             try:
@@ -231,6 +243,10 @@ class _Screener:
             except TextmineError as exc:
                 results.append(None)
                 failures.append((r.row, r.sheet, f"the note could not be classified: {exc}"))
+            except Exception as exc:  # noqa: BLE001 — a model fault on one note is that row's error, not the file's
+                results.append(None)
+                failures.append((r.row, r.sheet, f"the note could not be classified (internal error "
+                                                 f"{type(exc).__name__}); please report it with the row number"))
         return results, failures
 
 
@@ -243,18 +259,26 @@ def _village_from_evidence(evidence: dict) -> str:
 
 
 _WORKER: _Screener | None = None
+_WORKER_ERROR: TextmineError | None = None
 
 
 def _init_worker(model_path, mask: bool) -> None:
-    global _WORKER
+    global _WORKER, _WORKER_ERROR
     from .persist import load_model
 
-    model = load_model(model_path)
-    model.warm_up()
-    _WORKER = _Screener(model, mask)
+    try:
+        model = load_model(model_path)
+        model.warm_up()
+        _WORKER = _Screener(model, mask)
+    except TextmineError as exc:
+        # An exception escaping an initializer only says "BrokenProcessPool"; keep it and raise it
+        # from the first task instead, where it reaches the user with its plain message.
+        _WORKER_ERROR = exc
 
 
 def _run_in_worker(rows: list[_Row]):
+    if _WORKER_ERROR is not None:
+        raise _WORKER_ERROR
     return _WORKER.run(rows)
 
 
@@ -293,8 +317,10 @@ class _ReadStats:
     errors: int = 0
     trailing_blank: int = 0
     title_rows: int = 0
-    sheets: list = field(default_factory=list)
     columns: dict = field(default_factory=dict)  # output columns in order of first appearance
+    text_columns: list = field(default_factory=list)
+    plans: list = field(default_factory=list)  # the column plans used, in order (for the summary)
+    guessed_text: str | None = None  # a text column recognised by its contents, not its name
 
 
 class _RowSource:
@@ -363,11 +389,18 @@ class _RowSource:
                 real = self._find_header_below(rec, records, lookahead)
                 if real is not None:
                     continue
-                if self.strict and not self.planned:
+                guessed = self._guess_by_content(rec, records, lookahead)
+                if guessed is not None:
+                    plan = guessed
+                elif self.strict and not self.planned:
                     raise ColumnNotFoundError(plan)
-                self._error(rec, plan)
-                continue
+                else:
+                    self._error(rec, plan)
+                    continue
             self.planned = True
+            if plan.text != self.stats.text_columns:
+                self.stats.text_columns = plan.text
+                self.stats.plans.append(plan)
             for c in keys:
                 self.stats.columns.setdefault(c, None)
             row = self._row(rec, plan)
@@ -376,6 +409,39 @@ class _RowSource:
             else:
                 yield row
         self.stats.trailing_blank += len(pending_blank)
+
+    def _guess_by_content(self, rec, records, lookahead: list) -> ColumnPlan | None:
+        """When no column has a usual text name (and none was named), the column whose cells are
+        longest Chinese prose over the first rows is the text — if there is a clear one."""
+        if self.options.get("text_columns"):
+            return None
+        keys = tuple(rec.fields)
+        window = [rec]
+        while len(window) < 20:
+            nxt = lookahead.pop(0) if lookahead else next(records, None)
+            if nxt is None:
+                break
+            window.append(nxt)
+        lookahead[:0] = window[1:]
+        same = [r.fields for r in window if r.fields and tuple(r.fields) == keys]
+        best, best_len = None, 0.0
+        for col in keys:
+            if str(col).startswith(("处理", "办理", "回复", "答复", "意见", "备注", "结果")):
+                continue
+            cells = [_cell_text(f.get(col)) for f in same]
+            cjk = [sum("\u4e00" <= ch <= "\u9fff" for ch in c) for c in cells]
+            mean = sum(cjk) / max(1, len(cells))
+            if mean > best_len:
+                best, best_len = col, mean
+        if best is None or best_len < 15:
+            return None
+        try:
+            plan = plan_columns(list(keys), **dict(self.options, text_columns=[best]))
+        except ColumnNotFoundError:
+            return None
+        self.plans[keys] = plan
+        self.stats.guessed_text = best
+        return plan
 
     def _find_header_below(self, rec, records, lookahead: list) -> list[str] | None:
         """If ``rec`` (or one of the next four rows) is the real header, remember it and return it."""
@@ -407,7 +473,8 @@ class _RowSource:
         text = "\n".join(p for p in parts if p)
         if not text:
             what = "column" if len(plan.text) == 1 else "columns"
-            return f"the text {what} ({'、'.join(plan.text)}) is empty"
+            verb = "is" if len(plan.text) == 1 else "are"
+            return f"the text {what} ({'、'.join(plan.text)}) {verb} empty"
         ident = f.get(plan.id) if plan.id else None
         ident = _cell_text(ident).strip() if ident not in (None, "") else rec.row
         village = village_name(f.get(plan.place)) if plan.place else ""
@@ -419,7 +486,8 @@ class _RowSource:
 
 
 def _estimate_rows(path: Path, sheet: str | None) -> int | None:
-    """Rough row count for the progress bar (line breaks, or the sheets' dimensions)."""
+    """Rough row count for the progress bar's ETA: the sheets' dimensions for XLSX, lines for
+    JSONL, and for CSV the file size over the mean size of the first rows (notes span lines)."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -431,12 +499,21 @@ def _estimate_rows(path: Path, sheet: str | None) -> int | None:
                 return sum(max(0, (wb[n].max_row or 1) - 1) for n in names if n in wb.sheetnames)
             finally:
                 wb.close()
-        lines = 0
+        size = path.stat().st_size
+        if suffix in (".jsonl", ".json"):
+            lines = 0
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 22):
+                    lines += block.count(b"\n")
+            return lines
         with open(path, "rb") as fh:
-            while block := fh.read(1 << 22):
-                lines += block.count(b"\n")
-        return max(0, lines - (0 if suffix in (".jsonl", ".json") else 1))
-    except (OSError, ValueError, KeyError):
+            head = fh.read(1 << 22)
+        if len(head) < (1 << 22):
+            return None  # small file: done before an ETA would matter
+        sample = head[: head.rfind(b"\n") + 1].decode("utf-8", errors="replace")
+        rows = sum(1 for _ in csv.reader(io.StringIO(sample))) - 1
+        return int(size / (len(head) / max(1, rows))) if rows > 0 else None
+    except (OSError, ValueError, KeyError, csv.Error):
         return None  # only the progress bar's total is lost
 
 
@@ -458,6 +535,9 @@ class ScreenSummary:
     xlsx_written: bool = False
     out_dir: Path | None = None
     outputs: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # seconds per phase: classify, group, write
+    plans: list = field(default_factory=list)  # ColumnPlan(s) used: which columns were text, id, place, date
+    guessed_text: str | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -490,6 +570,7 @@ class _Run:
 
         from .readers import read_records
 
+        started = time.monotonic()
         header, records = read_records(self.path, self.sheet)
         strict = self._check_columns(header)
         source = _RowSource(records, self.options, self.stats, self._error, strict)
@@ -501,7 +582,8 @@ class _Run:
         total = _estimate_rows(self.path, self.sheet)
         self.bar = tqdm(total=total, unit="rows", file=sys.stderr, disable=not self.progress, mininterval=0.5,
                         dynamic_ncols=True, desc="screening", smoothing=0.1)
-        scores, clues = [], []
+        # Per-row numbers kept for ranking: compact arrays, never the rows themselves.
+        scores, clues = array("d"), array("b")
         self.villages: Counter = Counter()
         self.village_labels: Counter = Counter()
         self.village_clues: Counter = Counter()
@@ -512,28 +594,31 @@ class _Run:
         try:
             with open(self.work / "rows.pkl", "wb") as spill, open(self.work / "sig.bin", "wb") as sigf, \
                     open(self.work / "facts.bin", "wb") as factf, open(self.work / "places.bin", "wb") as placef:
-                for chunk, (labels, out, sig, facts, places, failures) in _ordered_results(
+                for chunk, (labels, summaries, blob, sig, facts, places, failures) in _ordered_results(
                         _chain(first, chunks), self.jobs_used, self.model_path, self.mask, self.model):
                     self.labels = labels
                     for row, sheet_, reason in failures:
                         self._error(row, sheet_, reason)
-                    for item in out:
-                        pickle.dump(item, spill, protocol=pickle.HIGHEST_PROTOCOL)
-                        scores.append(-1.0 if item[10] is None else item[10])
-                        clues.append(bool(item[9]))
-                        self._count(item)
+                    spill.write(blob)
+                    for labs, clue, clue_score, village, day in summaries:
+                        scores.append(-1.0 if clue_score is None else clue_score)
+                        clues.append(bool(clue))
+                        self._count(labs, bool(clue), village, day)
                     sigf.write(sig.tobytes())
                     factf.write(facts.tobytes())
                     placef.write(places.tobytes())
-                    n += len(out)
+                    n += len(summaries)
                     self.bar.update(len(chunk))
         finally:
             self.bar.close()
         self.n = n
-        self.clue_scores = np.asarray(scores, dtype=np.float64)
-        self.is_clue = np.asarray(clues, dtype=bool)
+        self.clue_scores = np.frombuffer(scores, dtype=np.float64) if n else np.zeros(0)
+        self.is_clue = np.frombuffer(clues, dtype=np.int8).astype(bool) if n else np.zeros(0, dtype=bool)
+        self.timings = {"classify": time.monotonic() - started}
+        started = time.monotonic()
         self._group()
         self._rank()
+        self.timings["group"] = time.monotonic() - started
 
     def _check_columns(self, header: list[str]) -> bool:
         """Whether column problems are fatal (see ``_RowSource.strict``): True when no header of the
@@ -554,8 +639,8 @@ class _Run:
         if hasattr(self, "bar") and not self.bar.disable:
             self.bar.update(1)
 
-    def _count(self, item) -> None:
-        labels, clue, village, day = item[7], bool(item[9]), item[5] or "（未注明）", item[6]
+    def _count(self, labels: list[str], clue: bool, village: str, day: str) -> None:
+        village = village or "（未注明）"
         if village not in self.villages and len(self.villages) >= _MAX_VILLAGES_TRACKED:
             village = "（其他）"
         self.villages[village] += 1
@@ -604,11 +689,11 @@ class _Run:
         self.rank[order] = np.arange(1, self.n + 1)
 
     def spilled(self) -> Iterator[tuple]:
-        """The spilled rows in input order."""
+        """The spilled rows in input order (the spill is a sequence of pickled chunks)."""
         with open(self.work / "rows.pkl", "rb") as fh:
             while True:
                 try:
-                    yield pickle.load(fh)
+                    yield from pickle.load(fh)
                 except EOFError:
                     return
 
@@ -662,16 +747,43 @@ def _output_header(run: _Run) -> list[str]:
         ["clue", "clue_score", "evidence", "group", "rank"] + extra
 
 
-def _output_values(run: _Run, item: tuple, i: int, columns: list[str]) -> list:
+def _output_values(item: tuple, group: int, rank: int, group_size: int, columns: list[str],
+                   multi_sheet: bool) -> list:
+    """One output row: the input columns, then the contract columns, then the extra ones."""
     row, sheet, fields, _text, _id, _village, _date, labels, scores, clue, clue_score, summary, _ev = item
-    g = int(run.group[i])
     values = [fields.get(c) for c in columns]
     values += ["|".join(labels)] + list(scores)
-    values += [None if clue is None else bool(clue), clue_score, summary, g if g else None, int(run.rank[i]),
-               int(run.group_size[i]) if g else 1, row]
-    if run.source.multi_sheet:
+    values += [None if clue is None else bool(clue), clue_score, summary, group or None, rank,
+               group_size if group else 1, row]
+    if multi_sheet:
         values.append(sheet)
     return values
+
+
+#: From this many rows on, the workbook is written by a second process while this one writes
+#: the CSV (openpyxl is the slowest writer; below this, starting a process costs more).
+XLSX_PROCESS_ROWS = 20_000
+
+
+def _write_xlsx(work: Path, path: Path, header: list[str], columns: list[str], multi_sheet: bool) -> None:
+    """Write ``screened.xlsx`` from a run's spill and its saved group/rank arrays (runs in a child
+    process for large files; see XLSX_PROCESS_ROWS)."""
+    import numpy as np
+
+    arrays = np.load(work / "order.npz")
+    group, rank, size = arrays["group"], arrays["rank"], arrays["group_size"]
+    xlsx = _XlsxWriter(path, header)
+    with open(work / "rows.pkl", "rb") as fh:
+        i = 0
+        while True:
+            try:
+                chunk = pickle.load(fh)
+            except EOFError:
+                break
+            for item in chunk:
+                xlsx.append(_output_values(item, int(group[i]), int(rank[i]), int(size[i]), columns, multi_sheet))
+                i += 1
+    xlsx.close()
 
 
 def _csv_value(v) -> str:
@@ -795,6 +907,7 @@ def _write_outputs(run: _Run, out: Path, progress: bool, top_clues: int, path: P
 
     from .report import ScreenReport, write_report
 
+    started = time.monotonic()
     header = _output_header(run)
     columns = list(run.stats.columns)
     write_xlsx = run.n + 1 <= EXCEL_MAX_ROWS
@@ -808,7 +921,15 @@ def _write_outputs(run: _Run, out: Path, progress: bool, top_clues: int, path: P
     group_ids = [int(g) for g in (np.argsort(-sizes[1:], kind="stable") + 1)[:TOP_GROUPS]]
     shown_groups = {g: [] for g in group_ids}
     top_items = []
-    xlsx = _XlsxWriter(xlsx_path, header) if write_xlsx else None
+    multi = run.source.multi_sheet
+    np.savez(run.work / "order.npz", group=run.group, rank=run.rank, group_size=run.group_size)
+    pool = xlsx_job = None
+    if write_xlsx and run.n >= XLSX_PROCESS_ROWS:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        xlsx_job = pool.submit(_write_xlsx, run.work, xlsx_path, header, columns, multi)
     bar = tqdm(total=run.n, unit="rows", file=sys.stderr, disable=not progress, mininterval=0.5,
                dynamic_ncols=True, desc="writing")
     try:
@@ -816,11 +937,9 @@ def _write_outputs(run: _Run, out: Path, progress: bool, top_clues: int, path: P
             w = csv.writer(fh)
             w.writerow(header)
             for i, item in enumerate(run.spilled()):
-                values = _output_values(run, item, i, columns)
-                w.writerow([_csv_value(v) for v in values])
-                if xlsx is not None:
-                    xlsx.append(values)
                 g = int(run.group[i])
+                values = _output_values(item, g, int(run.rank[i]), int(run.group_size[i]), columns, multi)
+                w.writerow([_csv_value(v) for v in values])
                 if i in top_rows:
                     top_items.append((int(run.rank[i]), g, int(run.group_size[i]) if g else 1, item))
                 if g in shown_groups and len(shown_groups[g]) < MEMBERS_SHOWN:
@@ -828,17 +947,21 @@ def _write_outputs(run: _Run, out: Path, progress: bool, top_clues: int, path: P
                 if (i + 1) % 1024 == 0:
                     bar.update(1024)
             bar.update(run.n - bar.n)
-        if xlsx is not None:
-            xlsx.close()
+        if write_xlsx and xlsx_job is None:
+            _write_xlsx(run.work, xlsx_path, header, columns, multi)
+        elif xlsx_job is not None:
+            xlsx_job.result()
     finally:
         bar.close()
+        if pool is not None:
+            pool.shutdown()
     groups_total = int(sizes.size - 1)
     rows_in_groups = int(sizes[1:].sum())
     summary = ScreenSummary(
         rows_read=run.n + run.stats.errors, rows_screened=run.n, errors=run.stats.errors,
         clues=int(run.is_clue.sum()), groups=groups_total, rows_in_groups=rows_in_groups,
         trailing_blank=run.stats.trailing_blank, title_rows=run.stats.title_rows, jobs=run.jobs_used,
-        xlsx_written=write_xlsx, out_dir=out,
+        xlsx_written=write_xlsx, out_dir=out, plans=list(run.stats.plans), guessed_text=run.stats.guessed_text,
         outputs={"csv": csv_path, "errors": out / "errors.csv", "report": out / "report.html",
                  **({"xlsx": xlsx_path} if write_xlsx else {})})
     top_items.sort(key=lambda t: t[0])
@@ -852,6 +975,7 @@ def _write_outputs(run: _Run, out: Path, progress: bool, top_clues: int, path: P
                                                                  for it in shown_groups[g]]} for g in group_ids],
     )
     write_report(report, out / "report.html")
+    summary.timings = dict(run.timings, write=time.monotonic() - started)
     return summary
 
 
@@ -930,6 +1054,14 @@ def cmd_screen(args) -> int:
     lines = [f"screened {s.rows_screened} rows in {s.seconds:.1f} s ({s.rows_per_second:.0f} rows/s, "
              f"{s.jobs} process{'es' if s.jobs > 1 else ''}) → {s.out_dir}",
              f"  clues: {s.clues}; repeated matters: {s.groups} groups covering {s.rows_in_groups} rows"]
+    for plan in s.plans[:3]:
+        used = [f"text: {' + '.join(plan.text)}"] + [f"{what}: {col}" for what, col in
+                                                     (("id", plan.id), ("village/place", plan.place), ("date", plan.date))
+                                                     if col]
+        lines.append("  columns — " + "; ".join(used))
+    if s.guessed_text:
+        lines.append(f"  no column had a usual text name; '{s.guessed_text}' was taken as the text by its contents "
+                     "(choose another with --text-column)")
     if s.errors:
         lines.append(f"  {s.errors} rows could not be screened: see {s.outputs['errors']}")
     if s.title_rows:
