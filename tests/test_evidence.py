@@ -84,3 +84,13 @@ def test_people_named_in_everyday_ways(ex, text, person):
 
 def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
     assert texts(ex.extract("萧某现在改成了饭店，王某说不知道")["persons"]) == ["萧某", "王某"]
+
+
+@pytest.mark.parametrize("text, person", [
+    ("韩大哥：谁家看见一只黑狗", "韩大哥"),
+    ("搞工程的那个姓卢，村里前年修沟渠", "姓卢"),
+    ("跟镇上开饭店的老周他们一桌", "老周"),
+    ("一个是常年吃药的王寡妇，这俩都该吃", "王寡妇"),
+])
+def test_people_named_by_kinship_and_nickname(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
