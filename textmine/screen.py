@@ -323,6 +323,18 @@ class _ReadStats:
     guessed_text: str | None = None  # a text column recognised by its contents, not its name
 
 
+def _peek(rec, records: Iterator, lookahead: list, size: int) -> list:
+    """``rec`` and up to ``size - 1`` records after it, taken from ``lookahead`` first, then from
+    ``records``; the caller puts back (``lookahead[:0] = …``) what it does not consume."""
+    window = [rec]
+    while len(window) < size:
+        nxt = lookahead.pop(0) if lookahead else next(records, None)
+        if nxt is None:
+            break
+        window.append(nxt)
+    return window
+
+
 class _RowSource:
     """Turn reader records into good rows and bad-row reports.
 
@@ -416,12 +428,7 @@ class _RowSource:
         if self.options.get("text_columns"):
             return None
         keys = tuple(rec.fields)
-        window = [rec]
-        while len(window) < 20:
-            nxt = lookahead.pop(0) if lookahead else next(records, None)
-            if nxt is None:
-                break
-            window.append(nxt)
+        window = _peek(rec, records, lookahead, 20)
         lookahead[:0] = window[1:]
         same = [r.fields for r in window if r.fields and tuple(r.fields) == keys]
         best, best_len = None, 0.0
@@ -447,12 +454,7 @@ class _RowSource:
         """If ``rec`` (or one of the next four rows) is the real header, remember it and return it."""
         from .readers import _unique_header
 
-        window = [rec]
-        while len(window) < 5:
-            nxt = lookahead.pop(0) if lookahead else next(records, None)
-            if nxt is None:
-                break
-            window.append(nxt)
+        window = _peek(rec, records, lookahead, 5)
         keys = tuple(rec.fields)
         for k, cand in enumerate(window):
             if not cand.fields or tuple(cand.fields) != keys:
