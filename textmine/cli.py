@@ -115,9 +115,7 @@ def _load(args, path):
     from .settings import CORPUS_DIR
 
     return load_labelled(Path(path) if path else CORPUS_DIR, text_column=args.text_column,
-                         label_column=args.label_column, sheet=args.sheet) \
-        if (path and not Path(path).is_dir() and Path(path).suffix.lower() != ".jsonl") \
-        else load_labelled(Path(path) if path else CORPUS_DIR)
+                         label_column=args.label_column, sheet=args.sheet)
 
 
 def cmd_train(args) -> int:

@@ -227,5 +227,5 @@ def load_labelled(path: Path | str, **kw) -> Corpus:
     """A JSONL corpus (file or folder) or a user's table, by file type."""
     p = Path(path)
     if p.is_dir() or p.suffix.lower() == ".jsonl":
-        return load_corpus(p)
+        return load_corpus(p)  # the JSONL format names its own fields: column options do not apply
     return load_table(p, **kw)

@@ -149,10 +149,12 @@ class Segmenter:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # A model moved to another checkout: use the lexicons shipped with this one (the manifest's
+        # dictionary hash says whether they are the ones the model was trained with).
         if self.dictionary is not None and not Path(self.dictionary).exists():
-            # A model moved to another machine: fall back to the dictionary shipped with this checkout.
-            self.dictionary = DEFAULT_DICTIONARY if DEFAULT_DICTIONARY.exists() else None
-        self.stopwords = None if self.stopwords is not None and not Path(self.stopwords).exists() else self.stopwords
+            self.dictionary = DEFAULT_DICTIONARY
+        if self.stopwords is not None and not Path(self.stopwords).exists():
+            self.stopwords = DEFAULT_STOPWORDS
 
     def __repr__(self):
         return f"Segmenter(dictionary={self.dictionary!s}, backend={self.backend!r})"
