@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.security import HTTPBearer
 
-from textmine.errors import ConfigurationError, FileFormatError, InputError, TextmineError
+from textmine.errors import FileFormatError, InputError, TextmineError
 from textmine.readers import read_text_file
 from textmine.settings import Settings
 
@@ -177,23 +177,14 @@ def screen(model: ModelDep, settings: SettingsDep, store: StoreDep,
             "queued": queued, "model": model.version}
 
 
-def _transcript_stage():
-    try:
-        from textmine import transcript
-    except ModuleNotFoundError as exc:
-        if exc.name != "textmine.transcript":
-            raise
-        raise ConfigurationError("transcript analysis is not part of this installation; update textmine") from None
-    return transcript
-
-
 @router.post("/transcripts", summary="Split and score an interview transcript (text, or a DOCX/TXT upload)")
 def transcripts(model: ModelDep, settings: SettingsDep,
                 file: UploadFile | None = File(None, description="DOCX or TXT file of the transcript"),
                 text: str | None = Form(None, description="The transcript's text, instead of a file"),
                 id: str | None = Form(None, max_length=200, description="Echoed in the result")):
     """One transcript result (CONTRACT.md): whole-note scores, turns, and the turns most likely to be clues."""
-    stage = _transcript_stage()
+    from textmine import transcript as stage
+
     if (file is None) == (text is None):
         raise InputError("send either a file (DOCX or TXT) or the transcript's text in the 'text' field — one of them")
     limit = settings.max_note_chars * TRANSCRIPT_FACTOR

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 
 from textmine.cli import main
 

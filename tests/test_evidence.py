@@ -1,7 +1,6 @@
 import pytest
 
 from textmine.evidence import EvidenceExtractor, parse_yuan
-from textmine.segment import Segmenter
 
 
 @pytest.fixture(scope="module")
