@@ -90,6 +90,8 @@ def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
     ("搞工程的那个姓卢，村里前年修沟渠", "姓卢"),
     ("跟镇上开饭店的老周他们一桌", "老周"),
     ("一个是常年吃药的王寡妇，这俩都该吃", "王寡妇"),
+    ("走访了老党员王德福（78岁，1970年入党）", "老党员王德福"),
+    ("谈话对象：刘桂芝，女，56岁", "刘桂芝"),
 ])
 def test_people_named_by_kinship_and_nickname(ex, text, person):
     assert person in texts(ex.extract(text)["persons"])
