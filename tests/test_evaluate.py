@@ -1,0 +1,40 @@
+import numpy as np
+
+from textmine.corpus import Corpus, Note
+from textmine.evaluate import KeywordBaseline, category_metrics, clue_metrics, format_report, kind_split
+
+
+def test_category_metrics():
+    Y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
+    P = np.array([[1, 0], [1, 0], [0, 1], [1, 0]])
+    m = category_metrics(Y, P, ["a", "b"])
+    assert m["per_label"]["a"] == {"precision": 0.6667, "recall": 1.0, "f1": 0.8, "support": 2}
+    assert m["per_label"]["b"]["recall"] == 0.5
+    assert m["exact_match"] == 0.5
+
+
+def test_clue_metrics_precision_at_k_and_average_precision():
+    y = np.array([1, 0, 1, 0] * 5)
+    score = np.array([0.9, 0.1, 0.8, 0.2] * 5)
+    m = clue_metrics(y, score, score > 0.5, ks=(10,))
+    assert m["precision_at_10"] == 1.0 and m["average_precision"] == 1.0 and m["f1"] == 1.0
+
+
+def test_keyword_baseline_flags_notes_with_a_keyword():
+    P, score, clue = KeywordBaseline().predict(["村会计挪用公款", "今天天气不错"], ["finance"])
+    assert P[:, 0].tolist() == [True, False]
+    assert clue.tolist() == [True, False]
+
+
+def test_kind_split_trains_without_the_kind():
+    notes = [Note(str(i), "x", [], False, k) for i, k in enumerate(["petition", "transcript", "visit"])]
+    train, test = kind_split(Corpus(notes, ["finance"], "", []), "transcript")
+    assert [n.kind for n in train.notes] == ["petition", "visit"] and [n.kind for n in test.notes] == ["transcript"]
+
+
+def test_report_table_names_every_system():
+    Y = np.array([[1], [0]])
+    rep = {"textmine": category_metrics(Y, Y, ["finance"]), "keywords": category_metrics(Y, 1 - Y, ["finance"]),
+           "setup": {"labels": ["finance"]}}
+    table = format_report(rep)
+    assert "textmine" in table and "keywords" in table and "1.00/1.00/1.00" in table
