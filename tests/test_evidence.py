@@ -95,3 +95,14 @@ def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
 ])
 def test_people_named_by_kinship_and_nickname(ex, text, person):
     assert person in texts(ex.extract(text)["persons"])
+
+
+def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
+    import re
+
+    from textmine.evidence import _trie
+
+    words = sorted(["村主任", "村会计", "村", "主任", "会计", "村支书", "支书", "老板", "老板娘"], key=len, reverse=True)
+    tree, plain = re.compile(_trie(words)), re.compile("|".join(words))
+    for text in ["村主任王某和老板娘", "村里的支书说", "会计老板村支书李"]:
+        assert [m.span() for m in tree.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -130,8 +130,32 @@ def _read_lexicon(path: Path) -> list[str]:
     return sorted((w for w in words if w and not w.startswith("#")), key=len, reverse=True)
 
 
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words``, longest first, written as a prefix tree (村主任|村会计 →
+    村(?:主任|会计)): Python's engine tries alternatives one by one, and a tree lets it drop a whole
+    branch on the first character that differs — several times faster for hundreds of terms."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:  # a word ends here, and longer words continue: prefer the longer (greedy ?)
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return pattern(tree)
+
+
 def _alternation(words: list[str]) -> re.Pattern | None:
-    return re.compile("|".join(map(re.escape, words))) if words else None
+    return re.compile(_trie(words)) if words else None
 
 
 def parse_yuan(text: str) -> float | None:
@@ -211,7 +235,7 @@ class EvidenceExtractor:
             return None
         # A post, optionally followed by a masked name (村会计王某); real names after a post are
         # joined later from the tagger's name tags, which is safer than guessing name length here.
-        return re.compile(rf"(?:原|前任|时任|现任|老|新)?(?:{'|'.join(map(re.escape, posts))})(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
+        return re.compile(rf"(?:原|前任|时任|现任|老|新)?{_trie(posts)}(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
 
     @cached_property
     def _act_re(self):
