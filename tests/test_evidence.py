@@ -92,6 +92,10 @@ def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
     ("一个是常年吃药的王寡妇，这俩都该吃", "王寡妇"),
     ("走访了老党员王德福（78岁，1970年入党）", "老党员王德福"),
     ("谈话对象：刘桂芝，女，56岁", "刘桂芝"),
+    ("他老婆在村里当保洁员", "他老婆"),
+    ("三组组长王某某说没这回事", "三组组长王某某"),
+    ("村民吴某反映", "村民吴某"),
+    ("村主任欧阳某某在会上说", "村主任欧阳某某"),
 ])
 def test_people_named_by_kinship_and_nickname(ex, text, person):
     assert person in texts(ex.extract(text)["persons"])

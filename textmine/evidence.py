@@ -47,12 +47,12 @@ SURNAMES = (
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
     "萧赖钮阎"
 )
-_SUR = f"[{SURNAMES}]"
+_SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令狐|公孙|长孙|宇文|尉迟|[{SURNAMES}])"
 _MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 _DIGIT = r"[0-9]"
 
 # A given-name character after a masked surname (沈某平), but not a word that merely follows 张某.
-_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的，,。、；;：:）)\s]|$)"
+_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的，,。、；;：:）)\s])"
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
 _RELATION_WORDS = (r"儿媳妇|儿媳|儿子|女儿|女婿|媳妇|老婆|爱人|妻子|丈夫|弟弟|弟媳|哥哥|嫂子|姐姐|妹妹|姐夫|妹夫|老弟|老丈人|老岳父"
                    r"|侄子|侄女|外甥女|外甥|表弟|表哥|表姐夫|表姐|表妹|小舅子|大舅子|舅子|舅舅|连襟|老表|亲戚|岳父|丈人|亲家"
@@ -235,7 +235,8 @@ class EvidenceExtractor:
             return None
         # A post, optionally followed by a masked name (村会计王某); real names after a post are
         # joined later from the tagger's name tags, which is safer than guessing name length here.
-        return re.compile(rf"(?:原|前任|时任|现任|老|新)?{_trie(posts)}(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
+        return re.compile(rf"(?:原|前任|时任|现任|老|新|[一二三四五六七八九十0-9]{{1,2}}组)?{_trie(posts)}"
+                          rf"(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
 
     @cached_property
     def _act_re(self):
@@ -254,7 +255,10 @@ class EvidenceExtractor:
             rf"|姓{_SUR}(?=[的，,。、\s])"
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
-            rf"|(?<=[他她其我俺])(?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
+            rf"|[他她其我俺](?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
+            # a role directly before a masked name is part of the person: 村民吴某, 茶农余某, 表弟符某
+            rf"|(?:村民|渔民|牧民|茶农|果农|菜农|农户|种植户|养殖户|危改户|低保户|五保户|脱贫户|贫困户|负责人|船老大"
+            rf"|表弟|表哥|堂弟|堂哥|弟弟|哥哥|邻居)(?={_SUR}{_MASK})"
             rf"|[\u4e00-\u9fa5]{{2,4}}·[\u4e00-\u9fa5]{{2,5}}")  # 阿不力孜·买买提
 
     @cached_property
