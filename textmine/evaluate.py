@@ -164,15 +164,15 @@ class _Collector:
 
 
 def _textmine_predict(model, texts):
-    from .train import evidence_matrix
+    from .fastpath import sigmoid
 
     _, S, clue_logit = model.scores(texts)
     P = model.categories.decide(S)
     if model.clue is None:
         return S, P, None, None, None
-    _, E = evidence_matrix(model.evidence, texts)
+    _, E = model.evidence.extract_with_features(texts)
     score = model.clue.stack(clue_logit, E)
-    return S, P, score, score >= model.clue.threshold_, 1.0 / (1.0 + np.exp(-clue_logit))
+    return S, P, score, score >= model.clue.threshold_, sigmoid(clue_logit)
 
 
 def _run(train: Corpus, test: Corpus, test_index, params, systems, collectors):

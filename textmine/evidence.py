@@ -287,6 +287,14 @@ class EvidenceExtractor:
             i += len(word)
         return out
 
+    def extract_with_features(self, texts: list[str], normalized: list[Normalized] | None = None
+                              ) -> tuple[list[dict], np.ndarray]:
+        """Evidence of each note and the clue score's evidence features (n_notes × len(EVIDENCE_FEATURES))."""
+        norms = normalized if normalized is not None else [normalize(t) for t in texts]
+        evidence = [self.extract(t, n) for t, n in zip(texts, norms)]
+        rows = [evidence_features(ev, n.text) for ev, n in zip(evidence, norms)]
+        return evidence, np.vstack(rows) if rows else np.zeros((0, len(EVIDENCE_FEATURES)))
+
     def extract(self, text: str, normalized: Normalized | None = None) -> dict[str, list[dict]]:
         """Evidence of ``text`` (pass ``normalized`` when it is already computed)."""
         norm = normalized or normalize(text)

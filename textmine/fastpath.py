@@ -202,10 +202,11 @@ class LeanVectorizer:
         hit = found >= 0
         return _cat(docs)[hit], found[hit]
 
-    def features(self, texts: list[str]) -> Features:
-        """TF-IDF features of a batch of notes."""
+    def features(self, texts: list[str], normalized: list[str] | None = None) -> Features:
+        """TF-IDF features of a batch of notes (``normalized``: their normalised texts, when the
+        caller already has them)."""
         n = len(texts)
-        norm = [normalize_text(t) for t in texts]
+        norm = normalized if normalized is not None else [normalize_text(t) for t in texts]
         wd, wf = self._word_occurrences(norm)
         cd, cf = self._char_occurrences(norm)
         F = self.n_features

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import EmptyTextError, NoteTypeError
-from .evidence import EvidenceExtractor, evidence_features
+from .evidence import EvidenceExtractor
 from .explain import highlights
 from .fastpath import LeanCategories, LeanClue, LeanVectorizer
 from .normalize import normalize
@@ -86,9 +86,9 @@ class Model:
         """Load dictionaries and caches now (service start-up), not on the first request."""
         self.classify("村支书王某2021年挪用低保金3000元")
 
-    def scores(self, texts: list[str]):
+    def scores(self, texts: list[str], normalized: list[str] | None = None):
         """Features, category probabilities and clue-text logits of already-checked notes."""
-        feats = self.vectorizer.features(texts)
+        feats = self.vectorizer.features(texts, normalized)
         W, b = self._weights
         z = feats.matmul(W) + b
         L = len(self.labels)
@@ -117,12 +117,11 @@ class Model:
             ids = list(range(1, len(texts) + 1))
         if not texts:
             return []
-        feats, proba, clue_logit = self.scores(texts)
-        assigned = self.categories.decide(proba)
         norms = [normalize(t) for t in texts]
-        evidence = [self.evidence.extract(t, n) for t, n in zip(texts, norms)]
+        feats, proba, clue_logit = self.scores(texts, [n.text for n in norms])
+        assigned = self.categories.decide(proba)
+        evidence, E = self.evidence.extract_with_features(texts, norms)
         if self.clue is not None:
-            E = np.vstack([evidence_features(ev, n.text) for ev, n in zip(evidence, norms)])
             clue_scores = self.clue.stack(clue_logit, E)
         labels = self.labels
         names = self.vectorizer.get_feature_names_out() if explain else None

@@ -12,16 +12,15 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from .classify import CategoryClassifier, _LinearScorer
-from .clue import ClueScorer, evidence_features
+from .clue import ClueScorer
 from .corpus import Corpus
 from .evidence import EvidenceExtractor
 from .featurize import NoteVectorizer
 from .model import Model
-from .normalize import normalize
 from .persist import save_model
 from .segment import DEFAULT_DICTIONARY, file_sha256, memoized
 
-__all__ = ["TrainParams", "fit_model", "train_model", "evidence_matrix"]
+__all__ = ["TrainParams", "fit_model", "train_model"]
 
 
 @dataclass
@@ -36,17 +35,6 @@ class TrainParams:
     backend: str = "jieba"
     folds: int = 5
     seed: int = 0
-
-
-def evidence_matrix(extractor: EvidenceExtractor, texts: list[str]) -> tuple[list[dict], np.ndarray]:
-    """Extracted evidence and the clue scorer's evidence features for ``texts``."""
-    evidence, rows = [], []
-    for t in texts:
-        norm = normalize(t)
-        ev = extractor.extract(t, norm)
-        evidence.append(ev)
-        rows.append(evidence_features(ev, norm.text))
-    return evidence, np.vstack(rows) if rows else np.zeros((0, 0))
 
 
 def _vectorizer(p: TrainParams) -> NoteVectorizer:
@@ -110,7 +98,7 @@ def fit_model(corpus: Corpus, params: TrainParams | None = None, clue: bool | No
     extractor = EvidenceExtractor(vec.dictionary)
     scorer = None
     if with_clue:
-        _, E = evidence_matrix(extractor, corpus.texts)
+        _, E = extractor.extract_with_features(corpus.texts)
         scorer = ClueScorer(C=p.clue_C, folds=p.folds, random_state=p.seed).fit(X, corpus.clue_array(), E,
                                                                                  oof_text=clue_oof)
     return Model.from_estimators(vec, cats, scorer, extractor, {"params": asdict(p)})
