@@ -46,3 +46,21 @@ def test_serving_path_does_not_import_scikit_learn():
             "print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_key_table_finds_every_key_and_nothing_else_both_ways():
+    from textmine.fastpath import KeyTable
+
+    rng = np.random.default_rng(1)
+    keys = rng.choice(2**62, size=50_000, replace=False).astype(np.int64)
+    ids = rng.permutation(len(keys)).astype(np.int64)
+    table = KeyTable(keys, ids)
+    absent = keys[:3000] + 1
+    absent = absent[~np.isin(absent, keys)]
+    for query in (keys, keys[:100]):  # a batch (hash table) and a few keys (binary search)
+        assert np.array_equal(table.lookup(query), ids[:len(query)])
+    for query in (absent, absent[:50]):
+        assert (table.lookup(query) == -1).all()
+    mixed = np.concatenate([absent[:2000], keys[:2000]])
+    assert np.array_equal(table.lookup(mixed), np.concatenate([np.full(2000, -1), ids[:2000]]))
+    assert (KeyTable([], []).lookup(keys[:5000]) == -1).all()

@@ -5,13 +5,17 @@ For serving, the ``from_fitted`` constructors copy out what those objects comput
 vocabularies, IDF weights, coefficient matrices, thresholds — and the classes here redo the same
 computation for a whole batch at once with NumPy:
 
+- the whole batch is segmented in one jieba-rs call (notes joined by a line break, which the
+  normaliser never leaves inside a note and jieba always cuts as a token of its own);
 - every character n-gram (up to 3 characters) becomes an exact 63-bit key made of its code points
   (21 bits each), and every word n-gram a key made of its words' vocabulary indices, so looking
-  features up is one ``searchsorted`` over the batch instead of a dict lookup per n-gram;
+  features up is a few vectorised probes of an open-addressing hash table (:class:`KeyTable`) for
+  the whole batch instead of a dict lookup per n-gram;
 - counts, sublinear TF, IDF and the per-block L2 norm are computed as
   ``TfidfVectorizer(sublinear_tf=True)`` does;
-- scores are sums over each note's own features in a fixed order (``np.bincount``), so a note gets
-  bit-for-bit the same result alone or in any batch.
+- scores are sums over each note's own features in a fixed order (SciPy's compiled CSR × dense
+  kernel, which adds a row's terms one after another), so a note gets bit-for-bit the same result
+  alone or in any batch.
 
 ``tests/test_fastpath.py`` proves features and scores equal to the scikit-learn objects' on the
 corpus. Why bother: scikit-learn costs ~1.3 ms of validation per call and ~0.8 s of import at a
@@ -21,14 +25,16 @@ cold start, and its vectoriser looks n-grams up one by one in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 
 from .errors import ConfigurationError
-from .normalize import normalize_text
+from .normalize import _translation_table, codepoint_table
 from .segment import Segmenter
 
-__all__ = ["LeanVectorizer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
+__all__ = ["KeyTable", "LeanVectorizer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits
 
@@ -68,12 +74,17 @@ class Features:
         return self.ids[self.ptr[i]:self.ptr[i + 1]], self.vals[self.ptr[i]:self.ptr[i + 1]]
 
     def matmul(self, W: np.ndarray) -> np.ndarray:
-        """``X @ W`` for a dense W (n_features × k), summing each note's terms in a fixed order
-        (bincount adds sequentially), so a note's result does not depend on its batch."""
+        """``X @ W`` for a dense, C-ordered float64 W (n_features × k).
+
+        SciPy's CSR kernel adds each note's terms one after another in feature order, so a note's
+        result does not depend on its batch; called directly, it skips ``csr_matrix``'s ~50 µs of
+        input checks per call (the arrays here are built consistent)."""
+        from scipy.sparse import _sparsetools
+
         k = W.shape[1]
-        contrib = (self.vals[:, None] * W[self.ids]).ravel()
-        slot = (self.doc * k)[:, None] + np.arange(k)
-        return np.bincount(slot.ravel(), weights=contrib, minlength=self.n * k).reshape(self.n, k)
+        out = np.zeros((self.n, k))
+        _sparsetools.csr_matvecs(self.n, W.shape[0], k, self.ptr, self.ids, self.vals, W.ravel(), out.ravel())
+        return out
 
     def to_csr(self, n_features: int):
         import scipy.sparse as sp
@@ -81,29 +92,119 @@ class Features:
         return sp.csr_matrix((self.vals.astype(np.float32), self.ids, self.ptr), shape=(self.n, n_features))
 
 
-def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_ids: np.ndarray) -> np.ndarray:
-    """Feature index of each key, -1 where the key is not in the table (sorted ``table_keys``)."""
-    if len(table_keys) == 0 or len(keys) == 0:
-        return np.full(len(keys), -1, dtype=np.int64)
-    pos = table_keys.searchsorted(keys)
-    np.minimum(pos, len(table_keys) - 1, out=pos)
-    return np.where(table_keys[pos] == keys, table_ids[pos], -1)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2^64 / golden ratio
+_STEP = np.uint64(0xC2B2AE3D27D4EB4F)    # a second odd multiplier for the probe step
+
+
+class KeyTable:
+    """Feature ids of non-negative 63-bit n-gram keys.
+
+    Two ways to look keys up, chosen by how many there are:
+
+    - a few (one note): a binary search over the sorted keys, one NumPy call — per-call overhead
+      is what counts here;
+    - many (a batch): an open-addressing hash table with double hashing (each key probes slots
+      home, home + step, home + 2·step … with its own odd step), at most half full, probed for
+      all keys at once: each round is a few NumPy passes over the keys still unresolved, most
+      resolve in the first round, and the chance of needing more than k rounds falls like 0.5^k.
+      About 4x faster than the binary search on a batch of 10,000 titles.
+
+    Only the sorted keys are saved with a model; the hash table is built (in ~30 ms for 300,000
+    keys) the first time a batch is looked up, so a one-note command-line call never pays for it.
+    """
+
+    SMALL = 2048  # fewer keys than this: the binary search
+
+    def __init__(self, keys, ids):
+        keys = np.asarray(keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.sorted_keys = keys[order]
+        self.sorted_ids = np.asarray(ids, dtype=np.int64)[order]
+
+    def __getstate__(self):
+        return {"sorted_keys": self.sorted_keys, "sorted_ids": self.sorted_ids}
+
+    def __len__(self) -> int:
+        return len(self.sorted_keys)
+
+    @cached_property
+    def _hashed(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The hash table: (slot keys, slot ids, log2 of the number of slots); -1 marks a free slot."""
+        keys, ids = self.sorted_keys, self.sorted_ids
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 2))))
+        size = 1 << bits
+        table_keys = np.full(size, -1, dtype=np.int64)
+        table_ids = np.full(size, -1, dtype=np.int64)
+        slot, step = _probe(keys, bits)
+        pending = np.arange(len(keys))
+        while len(pending):
+            s = slot[pending]
+            free = table_keys[s] == -1
+            s, first = np.unique(s[free], return_index=True)  # one key per free slot this round
+            won = pending[free][first]
+            table_keys[s], table_ids[s] = keys[won], ids[won]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[won] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + step[pending]) & (size - 1)  # the slot it wanted is taken now
+        return table_keys, table_ids, bits
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Feature id of each key, -1 where the key is not in the table."""
+        if len(keys) < self.SMALL or len(self.sorted_keys) == 0:
+            if len(self.sorted_keys) == 0:
+                return np.full(len(keys), -1, dtype=np.int64)
+            pos = self.sorted_keys.searchsorted(keys)
+            np.minimum(pos, len(self.sorted_keys) - 1, out=pos)
+            return np.where(self.sorted_keys[pos] == keys, self.sorted_ids[pos], -1)
+        table_keys, table_ids, bits = self._hashed
+        mask = len(table_keys) - 1
+        slot, step = _probe(keys, bits)
+        found = table_keys[slot]
+        out = np.where(found == keys, table_ids[slot], -1)
+        pending = np.flatnonzero((found != keys) & (found != -1))  # an other key sits there: probe on
+        while len(pending):
+            s = slot[pending] = (slot[pending] + step[pending]) & mask
+            found = table_keys[s]
+            hit = found == keys[pending]
+            out[pending[hit]] = table_ids[s[hit]]
+            pending = pending[~hit & (found != -1)]
+        return out
+
+
+def _probe(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Home slot and (odd) probe step of each key in a table of 2^bits slots."""
+    u = keys.astype(np.uint64)
+    shift = np.uint64(64 - bits)
+    return (u * _GOLDEN >> shift).astype(np.int64), (u * _STEP >> shift).astype(np.int64) | 1
 
 
 class LeanVectorizer:
     """Word + character n-gram TF-IDF, numerically equal to a fitted :class:`NoteVectorizer`."""
 
-    def __init__(self, unigrams: dict[str, int], word_keys, word_ids, char_keys, char_ids, idf, n_word: int,
+    def __init__(self, unigrams: dict[str, int], word_table: KeyTable, char_table: KeyTable, idf, n_word: int,
                  word_ngram_range, char_ngram_range, segmenter: Segmenter, feature_names=None):
         self.unigrams = unigrams
-        self.word_keys, self.word_ids = word_keys, word_ids
-        self.char_keys, self.char_ids = char_keys, char_ids
+        self.word_table = word_table
+        self.char_table = char_table
         self.idf = np.asarray(idf, dtype=np.float64)
         self.n_word = n_word
         self.word_ngram_range = tuple(word_ngram_range)
         self.char_ngram_range = tuple(char_ngram_range)
         self.segmenter_ = segmenter
         self._feature_names = feature_names
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_token_ids", None)
+        return state
+
+    def __setstate__(self, state):
+        # Models saved before the hash tables kept sorted key arrays: build the tables from them.
+        for kind in ("word", "char"):
+            if f"{kind}_table" not in state:
+                state[f"{kind}_table"] = KeyTable(state.pop(f"{kind}_keys"), state.pop(f"{kind}_ids"))
+        self.__dict__.update(state)
 
     @classmethod
     def from_fitted(cls, vec, backend: str = "rjieba") -> "LeanVectorizer":
@@ -125,15 +226,11 @@ class LeanVectorizer:
                     key = key * (n_word + 1) + unigrams[p] + 1
                 keys.append(key)
                 ids.append(idx)
-        word_keys, word_ids = _sorted_table(keys, ids)
-        ckeys, cids = [], []
-        for gram, idx in char.vocabulary_.items():
-            ckeys.append(_char_key(gram))
-            cids.append(idx + n_word)
-        char_keys, char_ids = _sorted_table(ckeys, cids)
+        char_grams = list(char.vocabulary_.items())
+        char_table = KeyTable([_char_key(g) for g, _ in char_grams], [i + n_word for _, i in char_grams])
         idf = np.concatenate([word.idf_, char.idf_])
         seg = Segmenter(vec.dictionary, vec.stopwords, backend=backend)
-        return cls(unigrams, word_keys, word_ids, char_keys, char_ids, idf, n_word, vec.word_ngram_range,
+        return cls(unigrams, KeyTable(keys, ids), char_table, idf, n_word, vec.word_ngram_range,
                    vec.char_ngram_range, seg, feature_names=vec.get_feature_names_out())
 
     @property
@@ -145,17 +242,32 @@ class LeanVectorizer:
 
     # -- occurrences -----------------------------------------------------------------------
     # Each returns (note index, feature index) for every n-gram occurrence found in the vocabulary.
-    # The keys of all n-gram lengths are looked up together: one searchsorted per batch.
-    def _word_occurrences(self, norm_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        get = self.unigrams.get
-        cut = self.segmenter_.tokens_of_normalized
-        flat: list[int] = []
-        for nt in norm_texts:
-            flat += [get(w, -1) for w in cut(nt)]
-            flat.append(-2)  # note boundary: no n-gram crosses it
-        arr = np.asarray(flat, dtype=np.int64)
-        doc_of = np.cumsum(arr == -2)
-        doc_of -= arr == -2
+    # The keys of all n-gram lengths are looked up together: one table probe per batch.
+    _SKIP, _BOUNDARY, _UNKNOWN = -3, -2, -1
+
+    @property
+    def token_ids(self) -> dict[str, int]:
+        """Vocabulary index of each unigram; stopwords and the space token map to ``_SKIP`` (the
+        reference tokenizer drops them before forming n-grams), the note separator to ``_BOUNDARY``."""
+        ids = getattr(self, "_token_ids", None)
+        if ids is None:
+            ids = dict.fromkeys(self.segmenter_.stopword_set, self._SKIP)
+            ids.update(self.unigrams)
+            ids[" "] = self._SKIP  # the normaliser leaves no other whitespace
+            ids["\n"] = self._BOUNDARY
+            self._token_ids = ids
+        return ids
+
+    def _word_occurrences(self, batch: "_Batch") -> tuple[np.ndarray, np.ndarray]:
+        get = self.token_ids.get
+        # One segmenter call for the batch: normalised notes hold no line break, and jieba always
+        # cuts one as a token of its own, so it separates notes without changing their tokens.
+        tokens = self.segmenter_.raw_tokens(batch.joined())
+        arr = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        arr = arr[arr != self._SKIP]
+        boundary = arr == self._BOUNDARY
+        doc_of = np.cumsum(boundary)
+        doc_of -= boundary
         lo, hi = self.word_ngram_range
         known = arr >= 0
         docs, keys = [], []
@@ -170,35 +282,27 @@ class LeanVectorizer:
                 key = key * (self.n_word + 1) + arr[i:m + i] + 1
             docs.append(doc_of[:m][ok])
             keys.append(key[ok])
-        found = _lookup(_cat(keys), self.word_keys, self.word_ids)
+        found = self.word_table.lookup(_cat(keys))
         hit = found >= 0
         if lo == 1:
             return np.concatenate([doc_of[known], _cat(docs)[hit]]), np.concatenate([arr[known], found[hit]])
         return _cat(docs)[hit], found[hit]
 
-    def _char_occurrences(self, norm_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        # Whitespace runs fold to one space, as NoteVectorizer's character preprocessor does;
-        # NUL (never left by the normaliser) separates notes.
-        big = "\x00".join([" ".join(t.split()) for t in norm_texts]) + "\x00"
-        cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        sep = cps == 0
-        doc_of = np.cumsum(sep)
-        doc_of -= sep
-        real = ~sep
+    def _char_occurrences(self, batch: "_Batch") -> tuple[np.ndarray, np.ndarray]:
+        cps, doc_of = batch.folded()
         lo, hi = self.char_ngram_range
         docs, keys = [], []
         for n in range(lo, hi + 1):
             m = len(cps) - n + 1
             if m <= 0:
                 break
-            ok = real[:m].copy()
+            ok = doc_of[:m] == doc_of[n - 1:]  # the n-gram lies within one note
             key = cps[:m]
             for i in range(1, n):
-                ok &= real[i:m + i]
                 key = (key << _BITS) | cps[i:m + i]
             docs.append(doc_of[:m][ok])
             keys.append(key[ok])
-        found = _lookup(_cat(keys), self.char_keys, self.char_ids)
+        found = self.char_table.lookup(_cat(keys))
         hit = found >= 0
         return _cat(docs)[hit], found[hit]
 
@@ -206,9 +310,9 @@ class LeanVectorizer:
         """TF-IDF features of a batch of notes (``normalized``: their normalised texts, when the
         caller already has them)."""
         n = len(texts)
-        norm = normalized if normalized is not None else [normalize_text(t) for t in texts]
-        wd, wf = self._word_occurrences(norm)
-        cd, cf = self._char_occurrences(norm)
+        batch = _Batch(normalized, n, False) if normalized is not None else _Batch(texts, n, True)
+        wd, wf = self._word_occurrences(batch)
+        cd, cf = self._char_occurrences(batch)
         F = self.n_features
         uniq, counts = np.unique(np.concatenate([wd * F + wf, cd * F + cf]), return_counts=True)
         doc, ids = np.divmod(uniq, F)
@@ -224,6 +328,57 @@ class LeanVectorizer:
         return self.features(list(texts)).to_csr(self.n_features)
 
 
+class _Batch:
+    """The normalised notes of a batch, as the word and character paths each need them."""
+
+    SMALL = 16  # up to this many notes, plain string methods are cheaper than NumPy's fixed costs
+
+    def __init__(self, texts: list[str], n: int, normalize: bool):
+        self.n = n
+        if n <= self.SMALL:
+            norm = [t.translate(_translation_table()) for t in texts] if normalize else list(texts)
+            self._joined = "\n".join(norm) + "\n"
+            folded = [" ".join(t.split()) for t in norm]
+            lengths = np.fromiter(map(len, folded), dtype=np.int64, count=n)
+            cps = np.frombuffer("".join(folded).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            self._folded = cps, np.repeat(np.arange(n), lengths)
+            return
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        doc = np.repeat(np.arange(n), lengths)
+        if normalize:  # normalize_text, for the whole batch at once
+            cps = codepoint_table()[cps]
+            kept = cps >= 0
+            cps, doc = cps[kept].astype(np.int64), doc[kept]
+        self.cps, self.doc = cps, doc
+        self._joined = self._folded = None
+
+    def joined(self) -> str:
+        """The normalised notes as one string, a line break after each."""
+        if self._joined is None:
+            ends = np.cumsum(np.bincount(self.doc, minlength=self.n))
+            self._joined = np.insert(self.cps, ends, 10).astype(np.uint32).tobytes().decode("utf-32-le")
+        return self._joined
+
+    def folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Code points and notes with each note's whitespace folded as ``" ".join(note.split())``
+        (NoteVectorizer's character preprocessor; the normaliser leaves no whitespace but " ")."""
+        if self._folded is None:
+            cps, doc = self.cps, self.doc
+            space = cps == 32
+            starts = np.ones(len(cps), dtype=bool)
+            starts[1:] = doc[1:] != doc[:-1]
+            after_space = np.zeros(len(cps), dtype=bool)
+            after_space[1:] = space[:-1]
+            kept = ~(space & (starts | after_space))  # leading spaces and all but the first of a run
+            cps, doc = cps[kept], doc[kept]
+            ends = np.ones(len(cps), dtype=bool)
+            ends[:-1] = doc[1:] != doc[:-1]
+            kept = ~((cps == 32) & ends)  # what is left of a trailing run
+            self._folded = cps[kept], doc[kept]
+        return self._folded
+
+
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
@@ -234,12 +389,6 @@ def _char_key(gram: str) -> int:
         key = (key << _BITS) | ord(ch)
     return key
 
-
-def _sorted_table(keys: list[int], ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    k = np.asarray(keys, dtype=np.int64)
-    v = np.asarray(ids, dtype=np.int64)
-    order = np.argsort(k, kind="stable")
-    return k[order], v[order]
 
 
 class LeanCategories:

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Normalized", "normalize", "normalize_text"]
+import numpy as np
+
+__all__ = ["Normalized", "normalize", "normalize_text", "codepoint_table"]
 
 _REMOVED = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
@@ -68,6 +70,16 @@ def _translation_table() -> dict[int, str | None]:
             table[code] = " "
     # Chinese punctuation whose half-width twin tokenises the same way is left alone; only
     # the ideographic space (a Zs) was folded above.
+    return table
+
+
+@lru_cache(maxsize=1)
+def codepoint_table() -> np.ndarray:
+    """The same normalisation as an array over code points, for whole batches at once:
+    ``table[ord(ch)]`` is the normalised code point of ``ch``, or -1 where ``ch`` is removed."""
+    table = np.arange(0x110000, dtype=np.int32)
+    for code, mapped in _translation_table().items():
+        table[code] = -1 if mapped is None else ord(mapped)
     return table
 
 

@@ -97,9 +97,9 @@ def _cache_dir() -> Path:
 
 
 def _load_tokenizer(backend: str, dictionary: Path | None):
-    import jieba
-
     if backend == "jieba":
+        import jieba  # ~70 ms of import: only when jieba itself is the backend
+
         jieba.setLogLevel(logging.WARNING)
         tok = jieba.Tokenizer()
         tok.tmp_dir = str(_cache_dir())
@@ -177,14 +177,15 @@ class Segmenter:
             self._stop = load_stopwords(self.stopwords)
         return self._stop
 
+    def raw_tokens(self, text: str) -> list[str]:
+        """Every token of ``text`` in order, whitespace included (their lengths add up to ``len(text)``)."""
+        if self.backend == "jieba":
+            return self.tokenizer.lcut(text, HMM=False)
+        return self.tokenizer.cut(text, False)
+
     def cut(self, text: str) -> list[str]:
         """All tokens of already-normalised text, in order, whitespace dropped."""
-        tok = self.tokenizer
-        if self.backend == "jieba":
-            words = tok.lcut(text, HMM=False)
-        else:
-            words = tok.cut(text, False)
-        return [w for w in words if not w.isspace()]
+        return [w for w in self.raw_tokens(text) if not w.isspace()]
 
     def __call__(self, text: str) -> list[str]:
         """Tokens for features: normalise, cut, drop stopwords and whitespace."""
@@ -204,8 +205,7 @@ class Segmenter:
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """``(word, start, end)`` for each token of already-normalised ``text``."""
         pos = 0
-        words = self.tokenizer.lcut(text, HMM=False) if self.backend == "jieba" else self.tokenizer.cut(text, False)
-        for w in words:
+        for w in self.raw_tokens(text):
             start = pos
             pos += len(w)
             if not w.isspace():
