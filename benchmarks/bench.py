@@ -14,7 +14,7 @@ Systems, each trained on the same training split and measured on the same test n
 - ``textmine``: ``textmine.train.fit_model`` and the serving model. ``tags`` rows time
   ``Model.predict_proba`` (categories and scores only, what the peers compute); ``full`` rows time
   ``Model.classify`` (plus evidence, clue score and highlights); ``2 procs`` spreads a batch over
-  two worker processes.
+  two worker processes with ``textmine.parallel.TaggingPool`` (the peers each use one core).
 
 Measured: accuracy (single-label) or micro/macro-F1 (multi-label); batch throughput in notes/s and
 characters/s; one-by-one latency p50/p99 over ``--single`` notes; model load time, first-call time
@@ -245,27 +245,11 @@ print(json.dumps({{"load_s": round(t1 - t0, 3), "first_call_s": round(t2 - t1, 3
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _worker_init(path):
-    global _MODEL
-    from textmine.persist import load_model
+def two_process_throughput(model_path, texts, jobs=2):
+    from textmine.parallel import TaggingPool
 
-    _MODEL = load_model(path)
-
-
-def _worker_predict(texts):
-    return _MODEL.predict_proba(texts)
-
-
-def two_process_throughput(model_path, texts, jobs=2, chunk=2000):
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunks = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
-    with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(model_path,)) as pool:
-        list(pool.map(_worker_predict, chunks[:jobs]))  # warm: models loaded, dictionaries ready
-        t = time.perf_counter()
-        list(pool.map(_worker_predict, chunks))
-        dt = time.perf_counter() - t
-    return {"notes_per_s": round(len(texts) / dt), "chars_per_s": round(sum(map(len, texts)) / dt)}
+    with TaggingPool(model_path, jobs=jobs) as pool:  # workers started and warm before timing
+        return throughput(pool.predict_proba, texts)
 
 
 def cold_start(runs=5):
