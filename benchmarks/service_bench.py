@@ -4,11 +4,22 @@ Reproduce::
 
     apt-get install -y wrk                      # Debian's wrk, the load generator
     python benchmarks/service_bench.py --workers 2 --connections 50 --seconds 15
+    python benchmarks/service_bench.py --workers 2 --connections 50 --seconds 15 --rate 1000
 
 It starts ``textmine serve`` on 127.0.0.1 on a free port, times how long the service takes to answer
 ``/healthz`` (ready), then runs ``wrk`` with N connections for a bounded time, posting single notes
 (a realistic one-paragraph petition, rotated among several), and prints requests/s and the latency
 percentiles wrk reports; then it stops the service. Only 127.0.0.1 is contacted.
+
+Two ways to load the service, and they answer different questions:
+
+- saturated (default): each connection sends its next request the moment the last answer
+  arrives. This measures the most requests/s the service can answer; latency is then mostly
+  waiting in line (with 50 requests always outstanding, mean latency = 50 / throughput);
+- ``--rate R``: 50 clients that each pause between requests (a random pause, on average
+  ``connections / R`` seconds, so together they send about R requests/s) — how other systems and
+  reviewers actually call the service. This measures the latency a caller sees at that load.
+  wrk times each request from send to answer; the pauses are not counted.
 """
 
 from __future__ import annotations
@@ -34,10 +45,15 @@ NOTES = [
 
 LUA = """
 local bodies = {%s}
+local pause_ms = %s
 local i = 0
 request = function()
   i = i + 1
   return wrk.format("POST", "/v1/classify", {["Content-Type"] = "application/json"}, bodies[(i %% #bodies) + 1])
+end
+if pause_ms > 0 then
+  -- uniform on [0, 2 x mean]: clients do not fire in lockstep
+  delay = function() return math.random(0, math.floor(2 * pause_ms)) end
 end
 """
 
@@ -82,7 +98,10 @@ def main(argv=None):
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--rate", type=float, default=0,
+                    help="paced load: about this many requests/s in all (default: saturate)")
     args = ap.parse_args(argv)
+    pause_ms = 1000.0 * args.connections / args.rate if args.rate > 0 else 0
     port = free_port()
     db = Path(tempfile.mkdtemp()) / "reviews.sqlite3"
     server = subprocess.Popen(["textmine", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -92,9 +111,9 @@ def main(argv=None):
         ready = wait_ready(f"http://127.0.0.1:{port}/healthz")
         bodies = ", ".join(json.dumps(json.dumps({"text": n}, ensure_ascii=False), ensure_ascii=False) for n in NOTES)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as fh:
-            fh.write(LUA % bodies)
+            fh.write(LUA % (bodies, pause_ms))
         # Warm-up, not measured: every worker has answered before the clock starts.
-        subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-s", fh.name, f"http://127.0.0.1:{port}"], capture_output=True)
+        subprocess.run(["wrk", "-t1", "-c4", "-d3s", "-s", fh.name, f"http://127.0.0.1:{port}"], capture_output=True)
         out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
                               "-s", fh.name, f"http://127.0.0.1:{port}"], capture_output=True, text=True,
                              timeout=args.seconds + 60).stdout
@@ -102,6 +121,7 @@ def main(argv=None):
         server.terminate()
         server.wait(timeout=30)
     res = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds,
+           "load": f"paced, about {args.rate:g} requests/s" if args.rate > 0 else "saturated",
            "ready_s_after_start": round(ready, 2), **parse_wrk(out)}
     print(json.dumps(res, indent=2))
     print(out, file=sys.stderr)
