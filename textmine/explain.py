@@ -39,8 +39,8 @@ def highlights(idx: np.ndarray, vals: np.ndarray, coef: np.ndarray, labels: list
             name = feature_names[idx[k]]
             if name.startswith("w:"):
                 if words is None:
-                    words = list(segment_spans(norm.text))
-                spans = _word_ngram_spans(name[2:].split(" "), words)
+                    words = _Tokens(list(segment_spans(norm.text)))
+                spans = words.spans_of(name[2:].split(" "))
             else:
                 term = name[2:]
                 if not term.strip():
@@ -52,14 +52,21 @@ def highlights(idx: np.ndarray, vals: np.ndarray, coef: np.ndarray, labels: list
     return _merge(out)
 
 
-def _word_ngram_spans(gram: list[str], words: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
-    n = len(gram)
-    tokens = [w for w, _, _ in words]
-    spans = []
-    for i in range(len(tokens) - n + 1):
-        if tokens[i:i + n] == gram:
-            spans.append((words[i][1], words[i + n - 1][2]))
-    return spans
+class _Tokens:
+    """A note's tokens with where each word occurs, to find word n-grams without rescanning."""
+
+    def __init__(self, words: list[tuple[str, int, int]]):
+        self.words = words
+        self.tokens = [w for w, _, _ in words]
+        self.positions: dict[str, list[int]] = {}
+        for i, w in enumerate(self.tokens):
+            self.positions.setdefault(w, []).append(i)
+
+    def spans_of(self, gram: list[str]) -> list[tuple[int, int]]:
+        """Character spans of the consecutive tokens ``gram``."""
+        n = len(gram)
+        return [(self.words[i][1], self.words[i + n - 1][2]) for i in self.positions.get(gram[0], ())
+                if self.tokens[i:i + n] == gram]
 
 
 def _merge(items: list[dict]) -> list[dict]:
