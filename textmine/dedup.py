@@ -187,6 +187,9 @@ def key_places(evidence: dict, text: str | None = None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+_FMIX1, _FMIX2, _S33 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33)
+
+
 class MinHasher:
     """MinHash signatures of character bigrams, with ``num_perm`` seeded hash functions.
 
@@ -215,12 +218,14 @@ class MinHasher:
         Each permutation is a seeded MurmurHash3 finaliser: a linear (multiply-shift) hash is
         cheaper but estimates Jaccard visibly worse on bigram codes, which are highly structured.
         """
-        with np.errstate(over="ignore"):
-            z = self.shingles(text)[:, None] ^ self._seeds[None, :]
-            z = (z ^ (z >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
-            z = (z ^ (z >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
-            z ^= z >> np.uint64(33)
-        return ((z >> np.uint64(32)).min(axis=0) & np.uint64(0xFFFF)).astype(np.uint16)
+        z = self.shingles(text)[:, None] ^ self._seeds[None, :]
+        tmp = np.empty_like(z)  # in place: no new (shingles × num_perm) array per step
+        for mult in (_FMIX1, _FMIX2):
+            z ^= np.right_shift(z, _S33, out=tmp)
+            z *= mult  # wraps modulo 2^64, as the hash intends
+        z ^= np.right_shift(z, _S33, out=tmp)
+        # The minimum of the high 32 bits is the high 32 bits of the minimum.
+        return ((z.min(axis=0) >> np.uint64(32)) & np.uint64(0xFFFF)).astype(np.uint16)
 
 
 @dataclass

@@ -117,6 +117,8 @@ def _split_names(values: list[str] | None) -> list[str] | None:
 # --------------------------------------------------------------------------------------------- values
 def _cell_text(value) -> str:
     """A cell as text: dates without a midnight time, integral floats without '.0'."""
+    if type(value) is str:  # nearly every cell of a CSV: skip the checks below
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -789,6 +791,8 @@ def _write_xlsx(work: Path, path: Path, header: list[str], columns: list[str], m
 
 
 def _csv_value(v) -> str:
+    if type(v) is str:
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     return _cell_text(v)
