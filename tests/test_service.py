@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import threading
 import logging
 
 import pytest
@@ -200,11 +201,41 @@ def test_docs_openapi_and_page_are_served_locally(client):
         assert "http://" not in text and "https://" not in text and "//cdn" not in text
 
 
-def test_model_handlers_run_in_the_thread_pool():
+def test_long_jobs_run_in_the_thread_pool_and_short_notes_on_the_loop(client, monkeypatch):
     from service import api
 
-    for handler in (api.classify, api.review, api.review_queue, api.review_queue_add, api.screen, api.transcripts):
+    for handler in (api.review, api.review_queue, api.review_queue_add, api.screen, api.transcripts):
         assert not inspect.iscoroutinefunction(handler), handler.__name__
+    model = client.app.state.model
+    threads = []
+
+    def spy(method):
+        def wrapped(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return method(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(model, "classify_many", spy(model.classify_many))  # classify calls it too
+    assert post(client, {"text": NOTE}).status_code == 200
+    assert post(client, {"notes": [{"text": NOTE}, {"text": OTHER}]}).status_code == 200
+    assert post(client, {"text": NOTE * 5}).status_code == 200  # 5 x 29 chars: under the test limit of 300
+    short, batch, medium = threads
+    assert not short.startswith("AnyIO worker") and medium == short
+    assert batch.startswith("AnyIO worker")
+
+
+def test_a_long_single_note_goes_to_the_thread_pool(client, monkeypatch):
+    from service import api
+
+    monkeypatch.setattr(api, "INLINE_CHARS", 50)
+    model = client.app.state.model
+    seen = []
+    original = model.classify_many
+    monkeypatch.setattr(model, "classify_many",
+                        lambda *a, **k: seen.append(threading.current_thread().name) or original(*a, **k))
+    assert post(client, {"text": NOTE * 3}).status_code == 200
+    assert seen[0].startswith("AnyIO worker")
+    assert post(client, {"text": "x" * 301}).status_code == 413  # still checked against the limit there
 
 
 # --------------------------------------------------------------------------------------------- token
