@@ -237,6 +237,10 @@ class _CsvRecords:
         self.last_lines = [first]
         if first is _UNDECODABLE:
             return None, "the row contains bytes that are neither UTF-8 nor GBK text; retype or remove it"
+        body = first.rstrip("\r\n")
+        if '"' not in body and "\r" not in body and "\x00" not in body:
+            # No quotes: the row is this line alone, split as the csv module would (most rows).
+            return (body.split(self.delimiter) if body else []), None
         consumed = self.last_lines
         state = {"hit_limit": False, "chars": len(first)}
 
