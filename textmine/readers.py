@@ -189,6 +189,9 @@ def _physical_lines(fh, enc: str, newline: bytes) -> Iterator:
         block = fh.read(1 << 20)
         if not block:
             break
+        if enc == "utf-8-sig":  # the first block
+            # The BOM can only open the file: drop it once and decode lines with the plain (C) codec.
+            block, enc = block.removeprefix(b"\xef\xbb\xbf"), "utf-8"
         buf += block
         *lines, buf = buf.split(newline)
         for raw in lines:

@@ -135,6 +135,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+_SPACES = re.compile(r"\s+")
 _VILLAGE_RE = re.compile(r"([\u4e00-\u9fff]{1,12}?(?:村委会|村民委员会|村|社区|居委会|嘎查))")
 _ABOVE_VILLAGE = re.compile(r"^.*(?:省|自治区|市|县|区|旗|镇|乡|街道|办事处)")
 
@@ -142,7 +143,7 @@ _ABOVE_VILLAGE = re.compile(r"^.*(?:省|自治区|市|县|区|旗|镇|乡|街道
 def village_name(value) -> str:
     """The village in a place cell: 郸城县汲冢镇后刘庄村三组 → 后刘庄村; a cell without a village
     (a township, a street) is kept as written, trimmed."""
-    text = re.sub(r"\s+", "", _cell_text(value))
+    text = _SPACES.sub("", _cell_text(value))
     if not text:
         return ""
     m = _VILLAGE_RE.search(text)
