@@ -24,9 +24,17 @@ import numpy as np
 
 from .model import check_note
 
-__all__ = ["TaggingPool"]
+__all__ = ["TaggingPool", "usable_cpus"]
 
 _MODEL = None
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on (its CPU affinity on Linux, else every core)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _load(model_path: str | None) -> None:
@@ -59,7 +67,7 @@ class TaggingPool:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+        self.jobs = max(1, jobs or usable_cpus())
         self.chunk = max(1, chunk)
         path = None if model_path is None else str(model_path)
         # spawn, not fork: the parent may hold threads (a web server, a progress bar) that fork

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import pickle
 import re
 import shutil
@@ -47,6 +46,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import ColumnNotFoundError, ConfigurationError, InputError, TextmineError
+from .parallel import usable_cpus
 
 __all__ = ["screen_file", "screen_rows", "ScreenSummary", "ColumnPlan", "plan_columns", "evidence_summary",
            "village_name", "register_cli", "EXCEL_MAX_ROWS"]
@@ -582,7 +582,7 @@ class _Run:
         self.source = source
         chunks = _chunked(source.rows(), CHUNK_ROWS)
         first, chunks, small = _peek_small(chunks, IN_PROCESS_ROWS)
-        jobs = self.jobs or _cpu_count()
+        jobs = self.jobs or usable_cpus()
         self.jobs_used = 1 if small else max(1, jobs)
         total = _estimate_rows(self.path, self.sheet)
         self.bar = tqdm(total=total, unit="rows", file=sys.stderr, disable=not self.progress, mininterval=0.5,
@@ -735,13 +735,6 @@ def _peek_small(chunks: Iterator[list], limit: int):
 def _chain(first: list, rest: Iterator):
     yield from first
     yield from rest
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------------------------------- outputs
