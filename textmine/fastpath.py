@@ -31,7 +31,7 @@ from itertools import repeat
 import numpy as np
 
 from .errors import ConfigurationError
-from .normalize import _translation_table, codepoint_table
+from .normalize import codepoint_table, normalize_text
 from .segment import Segmenter
 
 __all__ = ["KeyTable", "LeanVectorizer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
@@ -263,7 +263,7 @@ class LeanVectorizer:
         # One segmenter call for the batch: normalised notes hold no line break, and jieba always
         # cuts one as a token of its own, so it separates notes without changing their tokens.
         tokens = self.segmenter_.raw_tokens(batch.joined())
-        arr = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        arr = np.fromiter(map(get, tokens, repeat(self._UNKNOWN)), dtype=np.int64, count=len(tokens))
         arr = arr[arr != self._SKIP]
         boundary = arr == self._BOUNDARY
         doc_of = np.cumsum(boundary)
@@ -336,7 +336,7 @@ class _Batch:
     def __init__(self, texts: list[str], n: int, normalize: bool):
         self.n = n
         if n <= self.SMALL:
-            norm = [t.translate(_translation_table()) for t in texts] if normalize else list(texts)
+            norm = [normalize_text(t) for t in texts] if normalize else list(texts)
             self._joined = "\n".join(norm) + "\n"
             folded = [" ".join(t.split()) for t in norm]
             lengths = np.fromiter(map(len, folded), dtype=np.int64, count=n)
