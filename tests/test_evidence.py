@@ -110,3 +110,43 @@ def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
     tree, plain = re.compile(_trie(words)), re.compile("|".join(words))
     for text in ["村主任王某和老板娘", "村里的支书说", "会计老板村支书李"]:
         assert [m.span() for m in tree.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("text, person", [
+    ("张某伟搞大棚占了集体的地", "张某伟"),                 # given name after a masked surname
+    ("沙场合同签给了鲁某亮，期限三年", "鲁某亮"),
+    ("去年冬天村会计老杜私下把割苇子的权卖了", "村会计老杜"),   # post + 老X
+    ("曹某某说网格员小田隔三岔五就来", "网格员小田"),          # post + 小X
+    ("被谈话人：天门市××镇××村原村主任 汪某）", "原村主任 汪某"),  # post, a space, the name
+    ("村支书兼主任杨某某说这笔钱要留着", "村支书兼主任杨某某"),  # one person with two posts
+    ("第三村民小组组长蔡某某没开会就签了", "第三村民小组组长蔡某某"),
+    ("低保给了王书记的一个外甥", "王书记的一个外甥"),           # kin through a person
+    ("那间门面租给了徐某某之子", "徐某某之子"),
+    ("沿江沙地交由覃某亲弟经营沙场", "覃某亲弟"),
+    ("一户是支书阳某某的弟媳妇，一户是五保", "支书阳某某的弟媳妇"),
+    ("听饭店老板讲的，一桌两千多", "饭店老板"),                # a role named by its business
+    ("砖瓦厂的会计说没这笔账", "砖瓦厂的会计"),
+    ("我们村里有个年轻人叫谢志强，退伍军人", "谢志强"),          # a full name after 叫
+    ("反映人：刘桂芝，称村里没给她报销", "刘桂芝"),
+    ("群众李某：我反映一个具体的事", "群众李某"),              # a role directly before a masked name
+])
+def test_persons_introduced_in_unusual_ways(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_masked_name_followed_by_a_word_keeps_its_end(ex):
+    persons = texts(ex.extract("王某平时不管事，张某生病住院了，李某说不知道")["persons"])
+    assert persons == ["王某", "张某", "李某"]
+
+
+def test_village_name_before_a_post_is_not_joined_to_it(ex):
+    persons = texts(ex.extract("举报区某村主任李某截留补贴")["persons"])
+    assert "村主任李某" in persons and not any(p.startswith("区某村") for p in persons)
+
+
+def test_person_offsets_after_traditional_and_full_width_folding(ex):
+    text = "村支書張某偉於２０２１年把補貼款３０００元給了他小舅子"
+    ev = ex.extract(text)
+    assert texts(ev["persons"]) == ["村支書張某偉", "他小舅子"]
+    assert all(text[p["start"]:p["end"]] == p["text"] for kind in ev for p in ev[kind])
+    assert texts(ev["amounts"]) == ["３０００元"]

@@ -51,13 +51,26 @@ _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令�
 _MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 _DIGIT = r"[0-9]"
 
-# A given-name character after a masked surname (沈某平), but not a word that merely follows 张某.
-_GIVEN = rf"(?<=[{SURNAMES}]某)[\u4e00-\u9fa5](?=[是的，,。、；;：:）)\s])"
+# A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
+# follows 张某: the character must not be a function word or a common verb of speech, and what
+# comes after it must be a boundary (punctuation, 说, 的, 等 …).
+_NOT_GIVEN = "是的了着过在和与及跟同把被让对给从向说讲称也都就又还已将要去来到做拿收签等家一不没这那个们之"
+_GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
+          rf"(?=[是的，,。、；;：:）)（(\s说讲称等]|$)")
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
-_RELATION_WORDS = (r"儿媳妇|儿媳|儿子|女儿|女婿|媳妇|老婆|爱人|妻子|丈夫|弟弟|弟媳|哥哥|嫂子|姐姐|妹妹|姐夫|妹夫|老弟|老丈人|老岳父"
-                   r"|侄子|侄女|外甥女|外甥|表弟|表哥|表姐夫|表姐|表妹|小舅子|大舅子|舅子|舅舅|连襟|老表|亲戚|岳父|丈人|亲家"
-                   r"|堂弟|堂哥|堂兄|堂叔|叔叔|弟家|哥家|侄儿|侄媳妇|孙子|孙女|亲弟弟|远房亲戚|叔")
-_RELATION = re.compile(rf"(?:的|他|她|他家|她家)?(?:{_RELATION_WORDS})")
+# Characters common in given names: after a masked surname (张某 + 伟) they are the rest of the name,
+# unless they start a word with what follows (张某 + 生病, 王某 + 平时) — checked in the dictionary.
+_GIVEN_CHARS = set("军华平强明林生芳英贵山东民福涛成亮江义德伟峰勇辉刚杰斌波海红霞丽娟梅兰秀珍凤玲燕萍云莲桂芝琴花"
+                   "春国荣祥富清永胜文学才全良发喜顺兴利宝忠安志新建庆友坤松柏武彬鹏飞龙虎泉水金银玉洪宏鑫超磊敏静"
+                   "婷雪娥香菊翠堂青柱田根旺财来保有连树金甲乙丙丁")
+_RELATION_WORDS = "|".join(sorted(set(
+    "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
+    "老岳父 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
+    "亲家 丈母娘 堂弟 堂哥 堂兄 堂叔 堂侄 堂兄弟 兄弟 叔叔 弟家 哥家 侄儿 侄媳妇 孙子 孙女 远房亲戚 叔 婶婶 公公 "
+    "婆婆 闺女 儿女 父亲 母亲 老爹 老娘 朋友 同学 战友 发小 干儿子 干女儿 亲属 家属".split()), key=len, reverse=True))
+# 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
+_RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
+                       rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]")
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
@@ -235,8 +248,11 @@ class EvidenceExtractor:
             return None
         # A post, optionally followed by a masked name (村会计王某); real names after a post are
         # joined later from the tagger's name tags, which is safer than guessing name length here.
-        return re.compile(rf"(?:原|前任|时任|现任|老|新|[一二三四五六七八九十0-9]{{1,2}}组)?{_trie(posts)}"
-                          rf"(?:{_SUR}{_MASK}(?:{_GIVEN})?)?")
+        post = _trie(posts)
+        # 三组组长, 第三村民小组组长; chained posts of one person: 村支书兼主任, 村委委员兼会计
+        prefix = r"(?:原|前任|时任|现任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
+        name = rf"(?:[ \u3000]?{_SUR}{_MASK}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
+        return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?")
 
     @cached_property
     def _act_re(self):
@@ -252,20 +268,23 @@ class EvidenceExtractor:
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
             rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
             rf"|孃孃|阿婆|阿公|阿姨|寡妇|大姐)"  # 符先生, 赵老四, 韩大哥, 王寡妇
-            rf"|姓{_SUR}(?=[的，,。、\s])"
+            rf"|姓{_SUR}(?:的(?:老板|包工头|师傅|男的|女的)?)?(?=[的，,。、；;\s说讲])"  # 姓卢的, 姓吴的老板
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             rf"|[他她其我俺](?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
             # a role directly before a masked name is part of the person: 村民吴某, 茶农余某, 表弟符某
             rf"|(?:村民|渔民|牧民|茶农|果农|菜农|农户|种植户|养殖户|危改户|低保户|五保户|脱贫户|贫困户|负责人|船老大"
-            rf"|表弟|表哥|堂弟|堂哥|弟弟|哥哥|邻居)(?={_SUR}{_MASK})"
+            rf"|表弟|表哥|堂弟|堂哥|弟弟|哥哥|邻居|群众|党员|老党员|村民代表|户主|居民|社员|当事人)[ \u3000]?(?={_SUR}{_MASK})"
             rf"|[\u4e00-\u9fa5]{{2,4}}·[\u4e00-\u9fa5]{{2,5}}")  # 阿不力孜·买买提
 
     @cached_property
     def _intro_re(self):
         # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等
-        return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访)人[：:]?)"
-                          rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)")
+        return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访|申请|当事)人[：:]?)"
+                          rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)"
+                          # a full name after 叫 or a kin word, closed by punctuation: 有个年轻人叫谢志强，老伴王德福（
+                          rf"|(?:名叫|叫做|叫|老伴|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|户主)"
+                          rf"(?P<full>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;（(\s]|$)")
 
     @cached_property
     def _tagger(self):
@@ -291,20 +310,24 @@ class EvidenceExtractor:
                               ) -> tuple[list[dict], np.ndarray]:
         """Evidence of each note and the clue score's evidence features (n_notes × len(EVIDENCE_FEATURES))."""
         norms = normalized if normalized is not None else [normalize(t) for t in texts]
-        evidence = [self.extract(t, n) for t, n in zip(texts, norms)]
+        evidence = self._extract_many(texts, norms)
         rows = [evidence_features(ev, n.text) for ev, n in zip(evidence, norms)]
         return evidence, np.vstack(rows) if rows else np.zeros((0, len(EVIDENCE_FEATURES)))
 
     def extract(self, text: str, normalized: Normalized | None = None) -> dict[str, list[dict]]:
         """Evidence of ``text`` (pass ``normalized`` when it is already computed)."""
-        norm = normalized or normalize(text)
-        t = norm.text
-        spans: dict[str, list[tuple[int, int]]] = {k: [] for k in EVIDENCE_TYPES}
+        return self._extract_many([text], [normalized or normalize(text)])[0]
 
+    def _extract_many(self, texts: list[str], norms: list[Normalized]) -> list[dict[str, list[dict]]]:
+        return [self._items(text, norm, self._spans(norm.text)) for text, norm in zip(texts, norms)]
+
+    def _spans(self, t: str) -> dict[str, list[tuple[int, int]]]:
+        """Spans of every type in the normalised text ``t``."""
+        spans: dict[str, list[tuple[int, int]]] = {k: [] for k in EVIDENCE_TYPES}
         if self._post_re is not None:
             spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)]
-        spans["persons"] += [m.span("name") for m in self._intro_re.finditer(t)]
+        spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
             if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
@@ -320,13 +343,25 @@ class EvidenceExtractor:
         if self._act_re is not None:
             spans["acts"] += [m.span() for m in self._act_re.finditer(t)]
 
-        spans["persons"] = [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e)
-                            for s, e in spans["persons"]]
+        spans["persons"] = [self._with_given_name(t, s, e) for s, e in spans["persons"]]
+        spans["persons"] = _with_business(t, spans["persons"], tags)
+        spans["persons"] = _merge_adjacent_persons(
+            [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
+        return spans
+
+    def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
+        """Extend 张某 to 张某伟 when a given-name character follows that starts no word with the next one."""
+        if (e < len(t) and e - s >= 2 and t[e - 1] == "某" and t[e - 2] in SURNAMES and t[e] in _GIVEN_CHARS
+                and not (self._tagger is not None and self._known_word(t[e:e + 2]))):
+            return s, e + 1
+        return s, e
+
+    def _items(self, text: str, norm: Normalized, spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[dict]]:
+        """Evidence items with offsets mapped back to the text as received."""
         result = {}
         for kind in EVIDENCE_TYPES:
-            merged = _merge_adjacent_persons(spans[kind], t) if kind == "persons" else spans[kind]
             items = []
-            for s, e in _drop_contained(merged):
+            for s, e in _drop_contained(spans[kind]):
                 if kind == "places" and _overlaps_any(s, e, spans["persons"]):
                     continue
                 os_, oe = norm.to_original(s, e)
@@ -336,6 +371,25 @@ class EvidenceExtractor:
                 items.append(item)
             result[kind] = items
         return result
+
+
+# Roles named by the business they belong to: 超市老板, 砖瓦厂的会计, 快递驿站老板, 敬老院院长.
+_BUSINESS_ROLES = {"老板", "老板娘", "会计", "司机", "经理", "院长", "厂长", "负责人", "老总", "店主"}
+_NOUN_FLAGS = {"n", "nz", "nt", "ns", "nl", "ng"}
+
+
+def _with_business(t: str, persons: list[tuple[int, int]], tags) -> list[tuple[int, int]]:
+    """A bare role whose word before it is a noun (optionally with 的) takes that noun in."""
+    ends = {e: (s, flag) for _, flag, s, e in tags}
+    out = []
+    for s, e in persons:
+        if t[s:e] in _BUSINESS_ROLES:
+            link = s - 1 if s and t[s - 1] == "的" else s
+            before = ends.get(link)
+            if before and before[1] in _NOUN_FLAGS and link - before[0] >= 1:
+                s = before[0]
+        out.append((s, e))
+    return out
 
 
 def _join_split_names(tags):
@@ -363,11 +417,14 @@ def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _merge_adjacent_persons(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
-    """A post followed directly by a name is one person (村会计 + 王某 → 村会计王某)."""
+    """A post followed directly (or after one space) by a name is one person (村会计 + 王某 →
+    村会计王某, 村民代表 卢振山) — unless the right one starts with 村: then the left one is the
+    name of a village (区某 + 村主任李某)."""
     ordered = _drop_contained(spans)
     out: list[tuple[int, int]] = []
     for s, e in ordered:
-        if out and out[-1][1] == s:
+        gap = text[out[-1][1]:s] if out else None
+        if gap is not None and (gap == "" or gap in (" ", "\u3000")) and text[s] != "村":
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
