@@ -129,6 +129,11 @@ def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
     ("我们村里有个年轻人叫谢志强，退伍军人", "谢志强"),          # a full name after 叫
     ("反映人：刘桂芝，称村里没给她报销", "刘桂芝"),
     ("群众李某：我反映一个具体的事", "群众李某"),              # a role directly before a masked name
+    ("庄村三组村民刘长海，今年六十八岁", "刘长海"),            # a full name jieba cuts in two (刘/zg 长海/ns)
+    ("特困人员名单：王桂兰（丈夫去世）", "王桂兰"),
+    ("有人亲眼看到鱼贩子开车来拉鱼", "鱼贩子"),                # a role word no lexicon lists
+    ("你们组的汪家没有纳入防返贫监测", "汪家"),                # a household by its surname
+    ("在三队路口把老常家的院墙撞塌了", "老常家"),
 ])
 def test_persons_introduced_in_unusual_ways(ex, text, person):
     assert person in texts(ex.extract(text)["persons"])
@@ -150,3 +155,8 @@ def test_person_offsets_after_traditional_and_full_width_folding(ex):
     assert texts(ev["persons"]) == ["村支書張某偉", "他小舅子"]
     assert all(text[p["start"]:p["end"]] == p["text"] for kind in ev for p in ev[kind])
     assert texts(ev["amounts"]) == ["３０００元"]
+
+
+def test_village_and_place_names_are_not_households_or_names(ex):
+    persons = texts(ex.extract("何家庄的路修好了，国家的补贴到了，大家都满意")["persons"])
+    assert persons == []

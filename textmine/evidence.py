@@ -71,6 +71,16 @@ _RELATION_WORDS = "|".join(sorted(set(
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]")
+_RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
+# Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
+_NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
+                 "低保户", "五保户", "脱贫户", "贫困户", "困难户", "实名", "楼主"}
+# Nouns for people by what they do, told by their last morpheme (木材商, 鱼贩子, 石匠, 护工,
+# 项目经理): new writers name people with role words no lexicon lists.
+# (户 is left out: 低保户, 脱贫户 are mostly named as a class, not as a person.)
+_ROLE_NOUN = re.compile(r"(?:[^协工经]商|贩子|[^工]匠|[护小帮杂]工|司机|医生|经理|主人|老板|厂长|院长|包工头|师傅)$")
+_ROLE_ENDINGS = set("商子匠工机生理人板长头傅")
+_NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
@@ -263,7 +273,9 @@ class EvidenceExtractor:
         return re.compile(
             rf"{_SUR}{_MASK}(?:{_GIVEN})?"  # 张某, 王××, 沈某平
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总)(?![助员任委])"  # 王书记
-            rf"|[老小大]{_SUR}(?=[，,。、；;：:\s家说的讲他])"
+            rf"|[老小大]{_SUR}(?:家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他]))"
+            # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
+            rf"|(?:(?<![\u4e00-\u9fa5])|(?<=[的是给把和跟找让]))[{_HONORIFIC_SURNAMES}]家(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
             rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
@@ -330,6 +342,9 @@ class EvidenceExtractor:
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
+            if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
+                    and word not in _NOT_ROLES):
+                spans["persons"].append((s, e))
             if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
                     and not self._known_word(word)):
                 spans["persons"].append((s, e))
@@ -380,6 +395,8 @@ _NOUN_FLAGS = {"n", "nz", "nt", "ns", "nl", "ng"}
 
 def _with_business(t: str, persons: list[tuple[int, int]], tags) -> list[tuple[int, int]]:
     """A bare role whose word before it is a noun (optionally with 的) takes that noun in."""
+    if not any(t[s:e] in _BUSINESS_ROLES for s, e in persons):
+        return persons
     ends = {e: (s, flag) for _, flag, s, e in tags}
     out = []
     for s, e in persons:
@@ -392,16 +409,41 @@ def _with_business(t: str, persons: list[tuple[int, int]], tags) -> list[tuple[i
     return out
 
 
+_NAME_PARTS = {"nr", "nrfg", "nrt", "ns", "n", "nz", "ng"}
+_BEFORE_NAME = set("，,。、；;：:（(“\"　 \n\t叫是")
+_AFTER_NAME = set("，,。、；;：:（()）“”\"　 \n\t家说")
+
+
 def _join_split_names(tags):
-    """jieba sometimes tags a surname and the given name as two names (沈 / 明德): join them."""
-    out = []
-    for tag in tags:
-        if (out and tag[1] == "nr" and out[-1][1] == "nr" and len(out[-1][0]) == 1 and out[-1][0] in SURNAMES
-                and len(tag[0]) <= 2 and out[-1][3] == tag[2]):
-            prev = out.pop()
-            tag = (prev[0] + tag[0], "nr", prev[2], tag[3])
-        out.append(tag)
-    return out
+    """jieba often cuts a full name it does not know into surname + given name, and tags the parts
+    as anything (王/nr 桂兰/ns, 周/nr 海峰/n, 刘/zg 长海/ns): join them into one name tag when the
+    pair stands where names stand — after punctuation, 叫 or a word such as 村民 or 侄子, and before
+    punctuation, 家 or 说."""
+    # Only single-character surname tokens can start a split name: find them first (most notes have
+    # few), rather than walking every token in Python.
+    starts = [i for i, tag in enumerate(tags[:-1]) if len(tag[0]) == 1 and tag[0] in SURNAMES]
+    if not starts:
+        return tags
+    out, done = [], 0
+    for i in starts:
+        if i < done:  # this surname was the given name of the pair before it
+            continue
+        prev, tag = tags[i], tags[i + 1]
+        if (1 <= len(tag[0]) <= 2
+                and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
+                     or (tag[1] in _NAME_PARTS and len(tag[0]) == 2 and "\u4e00" <= tag[0][0] <= "\u9fa5"
+                         and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
+            out += tags[done:i]
+            out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
+            done = i + 2
+    return out + tags[done:] if out else tags
+
+
+def _name_context(left, right) -> bool:
+    left_ok = left is None or left[0][-1] in _BEFORE_NAME or left[1] == "n" and (
+        left[0] in _NAME_LEADERS or _RELATION_FULL.fullmatch(left[0]) is not None)
+    right_ok = right is None or right[0][0] in _AFTER_NAME
+    return left_ok and right_ok
 
 
 def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
