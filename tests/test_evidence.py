@@ -160,3 +160,29 @@ def test_person_offsets_after_traditional_and_full_width_folding(ex):
 def test_village_and_place_names_are_not_households_or_names(ex):
     persons = texts(ex.extract("何家庄的路修好了，国家的补贴到了，大家都满意")["persons"])
     assert persons == []
+
+
+@pytest.mark.parametrize("text, date", [
+    ("来电时间：2023-05-17 09:42\n来电人反映", "2023-05-17 09:42"),   # numeric date of a call record
+    ("落款日期2023.10.26", "2023.10.26"),
+    ("2021年、2022年两次收了钱", "2021年、2022年"),                 # a list of years is one period
+    ("从3月到5月一直没发", "3月到5月"),                              # a range
+    ("二一年到二二年他当会计", "二一年到二二年"),
+    ("2016年至今没公开过", "2016年至今"),
+    ("2019年至2022年间共收取", "2019年至2022年间"),
+    ("今年端午节前发的", "今年端午节前"),                           # year + festival
+    ("2023年5月中旬开的会", "2023年5月中旬"),
+    ("2024年4月9日下午在村部", "2024年4月9日下午"),                 # day + part of the day
+    ("去年腊月二十六晚上来的", "去年腊月二十六晚上"),
+    ("2022年的七月份开始", "2022年的七月份"),
+    ("八十年代分的地", "八十年代"),
+    ("已经三个多月没发了", "三个多月"),
+    ("晚上十点多还在打牌", "晚上十点多"),
+])
+def test_dates_as_petitions_write_them(ex, text, date):
+    assert date in texts(ex.extract(text)["dates"])
+
+
+def test_a_year_with_a_following_word_keeps_its_end(ex):
+    dates = texts(ex.extract("2021年起每年收一次，2022年的工资没发")["dates"])
+    assert dates[0] == "2021年" and "2022年" in dates
