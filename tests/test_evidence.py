@@ -186,3 +186,24 @@ def test_dates_as_petitions_write_them(ex, text, date):
 def test_a_year_with_a_following_word_keeps_its_end(ex):
     dates = texts(ex.extract("2021年起每年收一次，2022年的工资没发")["dates"])
     assert dates[0] == "2021年" and "2022年" in dates
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("卫生费一户一年五十，收的时候不开票", "五十"),        # a bare figure at a rate
+    ("会计说每亩扣五十是服务费", "五十"),
+    ("周围流转地都是七八百一亩", "七八百"),                # a price per unit after the figure
+    ("别个外村的人出过三千五一年", "三千五"),
+    ("每人1万2的绩效补助", "1万2"),
+    ("少的二百块，多的上千块", "上千块"),
+    ("一年少说也能卖个万把块钱", "万把块钱"),
+    ("账上大概三千多块钱，约4.8万元去向不明", "三千多块钱"),  # 大概/约 are not part of the amount
+    ("账上大概三千多块钱，约4.8万元去向不明", "4.8万元"),
+])
+def test_amounts_as_petitions_write_them(ex, text, amount):
+    assert amount in texts(ex.extract(text)["amounts"])
+
+
+def test_counts_of_households_years_and_areas_are_not_money(ex):
+    ev = ex.extract("低保四十一户，入党四十一年了，二百一十一亩地，把房子收拾了一下，五十块一斤")
+    assert texts(ev["amounts"]) == ["五十块"]
+    assert parse_yuan("万把块钱") == 10000 and parse_yuan("一分钱") == 0.01

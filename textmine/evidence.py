@@ -88,20 +88,22 @@ _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", 
 # and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
 # engine from backing off "三百多户" to "三百" to dodge the measure-word check.
 # Around the figure: hedges (将近, 不到, 差不多), ranges (八百到一千二, 八十元到一百五十元),
-# jiao after 块 (三块五), and 以上/左右/出头/多一点 are part of the amount as written.
+# jiao after 块 (三块五), and 左右/出头/多一点 are part of the amount as written; 约, 大概 and 以上
+# are not (the annotations leave them out in most cases, across writers).
 _CN_DIGIT = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_MEASURE_CHARS = "亩斤公吨户人口个名位家间套栋层辆台头只株棵条张件项次天年月岁平米分期批瓶包盒袋"
 _CN_UNIT = "十百千万亿拾佰仟萬"
 _AR_NUM = r"[0-9](?:[0-9]|[,，.](?=[0-9]))*+\s?+[多余来]?+(?:[十百千万亿]|千万|百万)?+[多余来]?+"
 _CN_NUM = rf"(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+"
 _CN_MAG = (rf"(?:好|近)?+[{_CN_DIGIT}十拾几](?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*?[百千万佰仟萬亿]"
            rf"(?:[{_CN_DIGIT}{_CN_UNIT}几多余来])*+")
-_AR_WAN = r"[0-9](?:[0-9]|[,.](?=[0-9]))*+\s?+[多余来]?+万[多余来]?+"
+_AR_WAN = r"[0-9](?:[0-9]|[,.](?=[0-9]))*+\s?+[多余来]?+万(?:[多余来]|[0-9](?![0-9]))?+"  # 3万, 1万2
 _YUAN = r"(?:元钱|元|块钱|块(?![地田砖石板牌肉布头匾碑木玻表手儿])|圆)"
-_JIAO = rf"(?:(?<=块)[{_CN_DIGIT}0-9](?:毛|角)?(?![{_CN_UNIT}0-9])|[{_CN_DIGIT}0-9]{{1,2}}(?:毛钱?|角))"
-_HEDGE = r"(?:将近|不到|差不多|大约|大概|约|足足|上)?+"
-_TAIL = r"(?:整|左右|上下|出头|以上|以下|多一点|来块)?+"
+_JIAO = rf"(?:(?<=块)[{_CN_DIGIT}0-9](?:毛|角)?(?![{_CN_UNIT}0-9{_MEASURE_CHARS}])|[{_CN_DIGIT}0-9]{{1,2}}(?:毛钱?|角))"
+_HEDGE = r"(?:将近|不到|差不多|足足)?+"
+_TAIL = r"(?:整|左右|上下|出头|多一点|来块)?+"
 _RANGE = r"(?:到|至|—|－|-|~|～)"
-_MEASURE = "亩斤公吨户人口个名位家间套栋层辆台头只株棵条张件项次天年月岁平米分期批"
+_MEASURE = _MEASURE_CHARS
 _NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
 _AMOUNT_RE = re.compile(
     # with a money unit: 3.5万元, 两千多元, 八十元到一百五十元, 三块五, 不到二十块
@@ -111,6 +113,18 @@ _AMOUNT_RE = re.compile(
     # a figure of at least a hundred without a unit: 十几万, 八千到一万, 三万以上 — not 三百多户
     rf"|(?<![第0-9{_CN_DIGIT}]){_HEDGE}(?:{_AR_WAN}|{_CN_MAG})(?:{_RANGE}(?:{_AR_WAN}|{_CN_MAG}))?"
     rf"{_TAIL}(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
+    # "more than a thousand/ten thousand", "nearly ten thousand", "not a cent"
+    rf"|上[千万](?:块钱?|元)?(?![{_MEASURE}])|万把块钱?|一分钱"
+)
+# A bare figure that is money by its context: a rate (一户五十, 每亩扣五十, 一口人三十), a payment verb
+# (交了五十, 卖二十六), or a price per unit after it (七百一亩, 三百一天). At least ten, and not
+# followed by a measure word or a date unit.
+_BARE = rf"(?:(?:[{_CN_DIGIT}]?[十百千万]|[{_CN_DIGIT}][拾佰仟])[{_CN_DIGIT}{_CN_UNIT}几多来]*+|[0-9]{{2,}}+(?:\.[0-9]+)?)"
+_RATE_AMOUNT_RE = re.compile(
+    rf"(?:[一每](?:户|亩|人|口人|个人|车|份|间|平方?)(?:一年|每年|一个?月|一天)?(?:扣|交|摊|收|要|多交)?"
+    rf"|(?:扣|交|摊|罚|赔|退|补|卖|多交|收)了?)(?P<rate>{_BARE})(?![{_MEASURE}{_CN_UNIT}0-9年月日号点%％.元块])"
+    rf"|(?<![0-9{_CN_DIGIT}{_CN_UNIT}])(?P<price>[{_CN_DIGIT}]{{1,2}}[千万][二两三四五六七八九]|[{_CN_DIGIT}]{{0,2}}[百千万]|[0-9]{{2,}})"
+    rf"(?=一(?:亩|年|天|户|个月|份|斤|平))"
 )
 _CN_YEAR = "〇零一二三四五六七八九"
 _N = "[一二两三四五六七八九十几]{1,3}|[0-9]{1,2}"  # a small count, Chinese or Arabic
@@ -214,7 +228,9 @@ def parse_yuan(text: str) -> float | None:
     """
     import cn2an
 
-    s = normalize(text).text.replace("萬", "万")
+    s = normalize(text).text.replace("萬", "万").replace("万把", "万")  # 万把块钱: about ten thousand
+    if s == "一分钱":
+        return 0.01
     s = re.sub(r"^(?:将近|不到|差不多|大约|大概|约|足足|上|好|近)", "", s)
     s = re.split(_RANGE, s)[0]  # a range counts as its lower figure
     jiao = re.search(rf"(?:块)([{_CN_DIGIT}0-9])(?:毛|角)?$|([{_CN_DIGIT}0-9]{{1,2}})(?:毛钱?|角)$", s)
@@ -378,6 +394,7 @@ class EvidenceExtractor:
 
         # "一块" on its own is far more often "together" (一块去) than one yuan.
         spans["amounts"] += [m.span() for m in _AMOUNT_RE.finditer(t) if m.group() != "一块"]
+        spans["amounts"] += [m.span(m.lastgroup) for m in _RATE_AMOUNT_RE.finditer(t)]
         spans["dates"] += _join_listed(t, [m.span() for m in _DATE_RE.finditer(t)])
         spans["places"] += [m.span() for m in _PLACE_RE.finditer(t)]
         if self._act_re is not None:
