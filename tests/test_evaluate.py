@@ -63,3 +63,14 @@ def test_evidence_by_file_leaves_each_file_out_and_pools_counts():
     assert report["files"]["b.jsonl"]["amounts"]["recall_exact"] == 0.0  # "五百元" found, "五百块" annotated
     assert report["pooled"]["amounts"]["annotated"] == 3 and report["pooled"]["amounts"]["recall_exact"] == 0.6667
     assert report["worst"]["amounts"]["recall_exact"] == ["b.jsonl", 0.0]
+
+
+def test_evidence_overlap_recall_counts_any_occurrence_of_an_annotated_string():
+    from textmine.evaluate import evidence_report
+
+    # "五十" first occurs in a count of people (not money); the annotation is the fee after it.
+    text = "全组五十九个人，卫生费一户五十块。"
+    note = Note("1", text, [], True, "petition",
+                {"persons": [], "amounts": ["五十"], "dates": [], "places": [], "acts": []}, "a.jsonl")
+    report = evidence_report(Corpus([note], ["finance"], "", []))
+    assert report["amounts"]["recall_overlap"] == 1.0 and report["amounts"]["recall_exact"] == 0.0

@@ -299,8 +299,9 @@ def _evidence_tallies(notes, extractor) -> dict[str, dict[str, int]]:
             tl = tallies[t]
             tl["gold"] += len(gold)
             tl["found_exact"] += sum(g in texts for g in gold)
-            tl["found_overlap"] += sum(any(s < ge and gs < e for s, e in spans)
-                                       for g in gold for gs, ge in [(note.text.find(g), note.text.find(g) + len(g))])
+            # an annotated string is found when any of its occurrences overlaps an extraction
+            tl["found_overlap"] += sum(any(s < m.end() and m.start() < e for s, e in spans
+                                           for m in re.finditer(re.escape(g), note.text)) for g in gold)
             tl["pred"] += len(pred[t])
             tl["pred_exact"] += sum(p["text"] in gold for p in pred[t])
             tl["pred_overlap"] += sum(any(s < oe and os_ < e for os_, oe in occ) for s, e in spans)
@@ -323,7 +324,7 @@ def evidence_report(corpus: Corpus, extractor=None) -> dict:
 
     ``exact``: the extracted text equals an annotated string. ``overlap``: an extracted span
     overlaps an occurrence of an annotated string (annotations are strings, so every occurrence
-    counts). Only notes with at least one annotation of that type count toward recall; precision
+    counts, for recall as for precision). Only notes with at least one annotation of that type count toward recall; precision
     counts extractions on every note that has an annotation of any type.
     """
     from .evidence import EvidenceExtractor
