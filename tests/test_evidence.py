@@ -207,3 +207,19 @@ def test_counts_of_households_years_and_areas_are_not_money(ex):
     ev = ex.extract("低保四十一户，入党四十一年了，二百一十一亩地，把房子收拾了一下，五十块一斤")
     assert texts(ev["amounts"]) == ["五十块"]
     assert parse_yuan("万把块钱") == 10000 and parse_yuan("一分钱") == 0.01
+
+
+def test_statuses_alone_are_a_class_with_a_name_a_person(ex):
+    persons = texts(ex.extract("党员都不爱来开会，党员李某说没接到通知")["persons"])
+    assert persons == ["党员李某"]
+
+
+def test_masked_places_are_not_masked_names(ex):
+    persons = texts(ex.extract("××市××区××镇××村村民反映，区某村主任李某占地")["persons"])
+    assert persons == ["村主任李某"]
+
+
+@pytest.mark.parametrize("text, person", [("老谢去年就走了", "老谢"), ("这个老汪啊，从来不开会", "老汪"),
+                                          ("小杨也知道这事", "小杨")])
+def test_familiar_names(ex, text, person):
+    assert texts(ex.extract(text)["persons"]) == [person]

@@ -60,9 +60,9 @@ _GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
 # Characters common in given names: after a masked surname (张某 + 伟) they are the rest of the name,
 # unless they start a word with what follows (张某 + 生病, 王某 + 平时) — checked in the dictionary.
-_GIVEN_CHARS = set("军华平强明林生芳英贵山东民福涛成亮江义德伟峰勇辉刚杰斌波海红霞丽娟梅兰秀珍凤玲燕萍云莲桂芝琴花"
-                   "春国荣祥富清永胜文学才全良发喜顺兴利宝忠安志新建庆友坤松柏武彬鹏飞龙虎泉水金银玉洪宏鑫超磊敏静"
-                   "婷雪娥香菊翠堂青柱田根旺财来保有连树金甲乙丙丁")
+_GIVEN_CHARS = set("军华平强明林生芳英贵山东民福涛亮江义德伟峰勇辉刚杰斌波海红霞丽娟梅兰秀珍凤玲燕萍云莲桂芝琴花"
+                   "春国荣祥富清永胜文学良喜顺兴宝忠志庆友坤松柏武彬鹏飞龙虎泉水金银玉洪宏鑫超磊敏静"
+                   "婷雪娥香菊翠堂青柱田根旺财树甲乙丙丁")  # not 成 有 才 来 全 连: 王某成了, 王某有
 _RELATION_WORDS = "|".join(sorted(set(
     "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
     "老岳父 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
@@ -82,7 +82,11 @@ _ROLE_NOUN = re.compile(r"(?:[^协工经]商|贩子|[^工]匠|[护小帮杂]工|
 _ROLE_ENDINGS = set("商子匠工机生理人板长头傅")
 _NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
+_FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
+# Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
+# 三十户"): a person only with a name after them (党员李某, 贫困户陈某某).
+_CLASS_WORDS = {"党员", "预备党员", "流动党员", "贫困户", "特困户"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
 # money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
 # and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
@@ -312,9 +316,11 @@ class EvidenceExtractor:
     @cached_property
     def _masked_re(self):
         return re.compile(
-            rf"{_SUR}{_MASK}(?:{_GIVEN})?"  # 张某, 王××, 沈某平
+            # 张某, 王××, 沈某平 — but not a masked place: ××区××镇, 某区某村
+            rf"(?<![×xX\*○〇某]){_SUR}{_MASK}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总)(?![助员任委])"  # 王书记
-            rf"|[老小大]{_SUR}(?:家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他]))"
+            # 老王, 小周: a familiar name, told from words such as 小区, 老党员 by what follows it
+            rf"|[老小大][{_FAMILIAR_SURNAMES}](?:家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛]))"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|(?:(?<![\u4e00-\u9fa5])|(?<=[的是给把和跟找让]))[{_HONORIFIC_SURNAMES}]家(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
@@ -386,7 +392,7 @@ class EvidenceExtractor:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
                 spans["persons"].append((s, e))
-            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
+            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word
                     and not self._known_word(word)):
                 spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
@@ -404,6 +410,7 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
+        spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS]
         return spans
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
