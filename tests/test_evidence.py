@@ -129,6 +129,7 @@ def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
     ("我们村里有个年轻人叫谢志强，退伍军人", "谢志强"),          # a full name after 叫
     ("反映人：刘桂芝，称村里没给她报销", "刘桂芝"),
     ("群众李某：我反映一个具体的事", "群众李某"),              # a role directly before a masked name
+    ("石门村村委会主任张建国将鱼塘包给了妻弟", "村委会主任张建国"),  # a name jieba knows as a word, after a post
     ("庄村三组村民刘长海，今年六十八岁", "刘长海"),            # a full name jieba cuts in two (刘/zg 长海/ns)
     ("特困人员名单：王桂兰（丈夫去世）", "王桂兰"),
     ("有人亲眼看到鱼贩子开车来拉鱼", "鱼贩子"),                # a role word no lexicon lists

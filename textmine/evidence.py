@@ -410,6 +410,7 @@ class EvidenceExtractor:
         spans: dict[str, list[tuple[int, int]]] = {k: [] for k in EVIDENCE_TYPES}
         if self._post_re is not None:
             spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
+        post_ends = {e for _, e in spans["persons"]}
         # a "masked name" right after a mask is part of a masked place name (××区××镇)
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)
                              if not (m.start() and t[m.start() - 1] in _MASKS and _MASKS & set(m.group()))]
@@ -421,9 +422,11 @@ class EvidenceExtractor:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
                 spans["persons"].append((s, e))
-            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word
-                    and not self._known_word(word)):
-                spans["persons"].append((s, e))
+            if flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word:
+                if not self._known_word(word):
+                    spans["persons"].append((s, e))
+                elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
+                    spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
                 spans["places"].append((s, e))
 
