@@ -130,6 +130,12 @@ def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
     ("反映人：刘桂芝，称村里没给她报销", "刘桂芝"),
     ("群众李某：我反映一个具体的事", "群众李某"),              # a role directly before a masked name
     ("石门村村委会主任张建国将鱼塘包给了妻弟", "村委会主任张建国"),  # a name jieba knows as a word, after a post
+    ("刘老师说学校的营养餐钱被扣了", "刘老师"),                # surname + title
+    ("李哥跟我讲，支书收了人家两万", "李哥"),                  # surname + kin title
+    ("王家老二在村里当保安，每月拿两千", "王家老二"),
+    ("群众代表老杨头说，补贴款少了一半", "老杨头"),
+    ("当事人杨光明称其未收到补偿款", "杨光明"),
+    ("支书他爹是原来的老支书", "支书他爹"),
     ("庄村三组村民刘长海，今年六十八岁", "刘长海"),            # a full name jieba cuts in two (刘/zg 长海/ns)
     ("特困人员名单：王桂兰（丈夫去世）", "王桂兰"),
     ("有人亲眼看到鱼贩子开车来拉鱼", "鱼贩子"),                # a role word no lexicon lists
