@@ -136,6 +136,7 @@ def test_prefix_tree_pattern_matches_like_a_longest_first_alternation():
     ("群众代表老杨头说，补贴款少了一半", "老杨头"),
     ("当事人杨光明称其未收到补偿款", "杨光明"),
     ("支书他爹是原来的老支书", "支书他爹"),
+    ("投诉人孙建华反映，村里修路占了他家的地", "孙建华"),
     ("庄村三组村民刘长海，今年六十八岁", "刘长海"),            # a full name jieba cuts in two (刘/zg 长海/ns)
     ("特困人员名单：王桂兰（丈夫去世）", "王桂兰"),
     ("有人亲眼看到鱼贩子开车来拉鱼", "鱼贩子"),                # a role word no lexicon lists

@@ -369,10 +369,12 @@ class EvidenceExtractor:
     def _intro_re(self):
         # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等
         return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访|申请|当事)人[：:]?)"
-                          rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等称说]|$)"
-                          # a full name after 叫 or a kin word, closed by punctuation: 有个年轻人叫谢志强，老伴王德福（
-                          rf"|(?:名叫|叫做|叫|老伴|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|户主)"
-                          rf"(?P<full>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;（(\s]|$)")
+                          rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)"
+                          # a full name after more such words, 叫 or a kin word: 投诉人孙建华反映, 当事人杨光明称,
+                          # 有个年轻人叫谢志强，老伴王德福（
+                          rf"|(?:(?:投诉|信访|诉求|来信|受访|当事)人[：:]?|(?:走访|访谈)对象[：:]|名叫|叫做|叫"
+                          rf"|老伴|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|户主)"
+                          rf"(?P<full>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;（(\s称说]|反映|$)")
 
     @cached_property
     def _tagger(self):
