@@ -94,7 +94,7 @@ def test_a_verb_after_a_masked_name_is_not_part_of_it(ex):
     ("谈话对象：刘桂芝，女，56岁", "刘桂芝"),
     ("他老婆在村里当保洁员", "他老婆"),
     ("三组组长王某某说没这回事", "三组组长王某某"),
-    ("村民吴某反映", "村民吴某"),
+    ("村民吴某反映", "吴某"),  # 村民 is not a post: the corpus annotates 吴某 (59 times in 60)
     ("村主任欧阳某某在会上说", "村主任欧阳某某"),
 ])
 def test_people_named_by_kinship_and_nickname(ex, text, person):
@@ -220,9 +220,9 @@ def test_counts_of_households_years_and_areas_are_not_money(ex):
     assert parse_yuan("万把块钱") == 10000 and parse_yuan("一分钱") == 0.01
 
 
-def test_statuses_alone_are_a_class_with_a_name_a_person(ex):
-    persons = texts(ex.extract("党员都不爱来开会，党员李某说没接到通知")["persons"])
-    assert persons == ["党员李某"]
+def test_statuses_are_a_class_and_stay_apart_from_a_name(ex):
+    persons = texts(ex.extract("党员都不爱来开会，党员李某说没接到通知，村民吴某和村民代表张某也说没有")["persons"])
+    assert persons == ["李某", "吴某", "村民代表", "张某"]
 
 
 def test_masked_places_are_not_masked_names(ex):

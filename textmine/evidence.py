@@ -5,8 +5,9 @@ Each item is ``{"text", "start", "end"}`` with offsets into the text *as receive
 (两千多元 → 2000, 3.5万元 → 35000, 贰仟元 → 2000; "多/余/来" count as the stated figure).
 
 How each type is found:
-- persons: posts and roles from ``corpora/lexicon/posts.txt`` (a status such as 党员 or 贫困户
-  counts only with a name after it); masked names (张某, 王××, 李**, 赵某某) and their given
+- persons: posts and roles from ``corpora/lexicon/posts.txt`` (a status such as 党员 alone is a
+  class of people, not a person; 村民, 党员, 村民代表 stay apart from a name after them, as the
+  annotations have it); masked names (张某, 王××, 李**, 赵某某) and their given
   name (沈某平, 张某伟 — a common given-name character that starts no dictionary word with what
   follows); honorifics and familiar names (王书记, 老王, 小杨, 老常家); households (汪家);
   role words told by their last morpheme (鱼贩子, 木材商, 护工); names after 叫, 来电人：, 老伴;
@@ -106,8 +107,10 @@ _DOT_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}·[\u4e00-\u9fa5]{2,5}")
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
-# 三十户"): a person only with a name after them (党员李某, 贫困户陈某某).
+# 三十户"): not a person on their own.
 _CLASS_WORDS = {"党员", "预备党员", "流动党员", "贫困户", "特困户"}
+# Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
+_STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
 # money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
 # and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
@@ -329,11 +332,12 @@ class EvidenceExtractor:
             return None
         # A post, optionally followed by a masked name (村会计王某); real names after a post are
         # joined later from the tagger's name tags, which is safer than guessing name length here.
-        post = _trie(posts)
+        post = _trie([p for p in posts if p not in _STATUS_WORDS])
         # 三组组长, 第三村民小组组长; chained posts of one person: 村支书兼主任, 村委委员兼会计
         prefix = r"(?:原|前任|时任|现任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
         name = rf"(?:[ \u3000]?{_SUR}{_MASK}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
-        return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?")
+        status = _trie([p for p in posts if p in _STATUS_WORDS])
+        return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?" + (f"|{status}" if status else ""))
 
     @cached_property
     def _act_re(self):
@@ -361,9 +365,10 @@ class EvidenceExtractor:
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             rf"|[他她其我俺](?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
-            # a role directly before a masked name is part of the person: 村民吴某, 茶农余某, 表弟符某
-            rf"|(?:村民|渔民|牧民|茶农|果农|菜农|农户|种植户|养殖户|危改户|低保户|五保户|脱贫户|贫困户|负责人|船老大"
-            rf"|表弟|表哥|堂弟|堂哥|弟弟|哥哥|邻居|群众|党员|老党员|村民代表|户主|居民|社员|当事人)[ \u3000]?(?={_SUR}{_MASK})")
+            # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
+            # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
+            rf"|(?:渔民|牧民|茶农|种植户|养殖户|危改户|低保户|五保户|贫困户|负责人|船老大"
+            rf"|表弟|表哥|堂弟|堂哥|群众|老党员)[ \u3000]?(?={_SUR}{_MASK})")
 
     @cached_property
     def _intro_re(self):
@@ -409,7 +414,7 @@ class EvidenceExtractor:
         return self._extract_many([text], [normalized or normalize(text)])[0]
 
     def _extract_many(self, texts: list[str], norms: list[Normalized]) -> list[dict[str, list[dict]]]:
-        return [self._items(text, norm, self._spans(norm.text)) for text, norm in zip(texts, norms)]
+        return [self._items(text, norm, self._spans(_with_line_breaks(norm))) for text, norm in zip(texts, norms)]
 
     def _spans(self, t: str) -> dict[str, list[tuple[int, int]]]:
         """Spans of every type in the normalised text ``t``."""
@@ -553,11 +558,25 @@ def _merge_adjacent_persons(spans: list[tuple[int, int]], text: str) -> list[tup
     out: list[tuple[int, int]] = []
     for s, e in ordered:
         gap = text[out[-1][1]:s] if out else None
-        if gap is not None and (gap == "" or gap in (" ", "\u3000")) and text[s] != "村":
+        if (gap is not None and (gap == "" or gap in (" ", "\u3000")) and text[s] != "村"
+                and text[out[-1][0]:out[-1][1]] not in _STATUS_WORDS):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
     return out
+
+
+def _with_line_breaks(norm: Normalized) -> str:
+    """The normalised text with the original's line breaks put back (normalisation makes them
+    spaces): a line break ends a person, where a space may join a post to its name."""
+    if "\n" not in norm.original and "\r" not in norm.original:
+        return norm.text
+    chars = list(norm.text)
+    index = norm.source_index
+    for i, ch in enumerate(chars):
+        if ch == " " and norm.original[index[i] if index else i] in "\r\n":
+            chars[i] = "\n"
+    return "".join(chars)
 
 
 def _join_listed(t: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
