@@ -234,3 +234,8 @@ def test_masked_places_are_not_masked_names(ex):
                                           ("小杨也知道这事", "小杨")])
 def test_familiar_names(ex, text, person):
     assert texts(ex.extract(text)["persons"]) == [person]
+
+
+def test_a_line_break_ends_a_person(ex):
+    persons = texts(ex.extract("谈话对象：村监委会主任韩某\n韩某：我说两句，现任村主任范某甲也知道")["persons"])
+    assert persons == ["村监委会主任韩某", "韩某", "村主任范某甲"]

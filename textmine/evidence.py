@@ -334,7 +334,7 @@ class EvidenceExtractor:
         # joined later from the tagger's name tags, which is safer than guessing name length here.
         post = _trie([p for p in posts if p not in _STATUS_WORDS])
         # 三组组长, 第三村民小组组长; chained posts of one person: 村支书兼主任, 村委委员兼会计
-        prefix = r"(?:原|前任|时任|现任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
+        prefix = r"(?:原|前任|时任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
         name = rf"(?:[ \u3000]?{_SUR}{_MASK}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
         status = _trie([p for p in posts if p in _STATUS_WORDS])
         return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?" + (f"|{status}" if status else ""))
