@@ -239,3 +239,9 @@ def test_familiar_names(ex, text, person):
 def test_a_line_break_ends_a_person(ex):
     persons = texts(ex.extract("谈话对象：村监委会主任韩某\n韩某：我说两句，现任村主任范某甲也知道")["persons"])
     assert persons == ["村监委会主任韩某", "韩某", "村主任范某甲"]
+
+
+def test_names_listed_with_spaces_and_masked_minority_names(ex):
+    assert texts(ex.extract("签名：陈×× 周××")["persons"]) == ["陈××", "周××"]
+    assert texts(ex.extract("村会计吐某和嘎查达特某都在场")["persons"]) == ["村会计吐某", "嘎查达特某"]
+    assert "郑庄村" not in texts(ex.extract("淮阳区新站镇小郑庄村 郑书亭")["persons"])

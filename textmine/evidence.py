@@ -69,6 +69,9 @@ SURNAMES = (
 )
 _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令狐|公孙|长孙|宇文|尉迟|[{SURNAMES}])"
 _MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
+# A masked name's first character may also be the first syllable of a Uyghur, Mongolian or Tibetan
+# name (吐某, 热某, 萨某, 次某): with 某 or × after it, it can only be a name.
+_MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓]){_MASK}"
 _DIGIT = r"[0-9]"
 
 # A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
@@ -103,6 +106,7 @@ _ROLE_ENDINGS = set("商子匠工机生理人板长头傅")
 _NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _MASKS = set("×xX*○〇某")
+_PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营")
 _DOT_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}·[\u4e00-\u9fa5]{2,5}")
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
@@ -335,7 +339,7 @@ class EvidenceExtractor:
         post = _trie([p for p in posts if p not in _STATUS_WORDS])
         # 三组组长, 第三村民小组组长; chained posts of one person: 村支书兼主任, 村委委员兼会计
         prefix = r"(?:原|前任|时任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
-        name = rf"(?:[ \u3000]?{_SUR}{_MASK}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
+        name = rf"(?:[ \u3000]?{_MASKED_FIRST}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
         status = _trie([p for p in posts if p in _STATUS_WORDS])
         return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?" + (f"|{status}" if status else ""))
 
@@ -347,7 +351,7 @@ class EvidenceExtractor:
     def _masked_re(self):
         return re.compile(
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
-            rf"{_SUR}{_MASK}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
+            rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
@@ -435,7 +439,8 @@ class EvidenceExtractor:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
                 spans["persons"].append((s, e))
-            if flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word:
+            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word
+                    and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
                 elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
@@ -554,14 +559,15 @@ def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _merge_adjacent_persons(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """A post followed directly (or after one space) by a name is one person (村会计 + 王某 →
-    村会计王某, 村民代表 卢振山) — unless the right one starts with 村: then the left one is the
-    name of a village (区某 + 村主任李某)."""
+    村会计王某, 妇女主任 冯某) — unless the right one starts with 村: then the left one is the
+    name of a village (区某 + 村主任李某). Two names with a space between are two (陈×× 周××)."""
     ordered = _drop_contained(spans)
     out: list[tuple[int, int]] = []
     for s, e in ordered:
         gap = text[out[-1][1]:s] if out else None
-        if (gap is not None and (gap == "" or gap in (" ", "\u3000")) and text[s] != "村"
-                and text[out[-1][0]:out[-1][1]] not in _STATUS_WORDS):
+        left = text[out[-1][0]:out[-1][1]] if out else ""
+        if (gap is not None and (gap == "" or gap in (" ", "\u3000") and not _is_named(left)) and text[s] != "村"
+                and left not in _STATUS_WORDS):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
