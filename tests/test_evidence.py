@@ -189,6 +189,9 @@ def test_village_and_place_names_are_not_households_or_names(ex):
     ("去年农历八月十五前后，支书拿了两条烟", "去年农历八月十五前后"),
     ("上个月28号，组长又来收卫生费", "上个月28号"),
     ("上周三下午，网格员来家里登记", "上周三下午"),
+    ("2019年到2022年四年，一直是他管账", "2019年到2022年四年"),   # a period and its length
+    ("每个礼拜三晚上在村部打牌", "每个礼拜三晚上"),
+    ("这半个多月没人管", "这半个多月"),
 ])
 def test_dates_as_petitions_write_them(ex, text, date):
     assert date in texts(ex.extract(text)["dates"])

@@ -179,7 +179,8 @@ _FULL_YEAR = rf"(?:(?:19|20)[0-9]{{2}}|[{_CN_YEAR}]{{4}})年"
 _TO = r"(?:至|到|一直到|—|-|－|~|～)"
 # Every character a date can start with: a cheap first test at each position of the text, before
 # the engine tries the alternatives one by one (it makes the whole search several times faster).
-_DATE_START = "0-9〇零一二三四五六七八九十两几正腊冬初大前去今明上当同次那头这近最过快将不整连足半好多常天日每周寒暑凌早中下傍晚夜俩本逢年往至到昨第秋春夏月国端元清重"
+_DATE_START = ("0-9〇零一二三四五六七八九十两几正腊冬初大前去今明上当同次那头这近最过快将不整连足半好多常天日每周寒暑凌早中下"
+               "傍晚夜俩仨本逢年往至到昨第秋春夏月国端元清重礼星全小")
 _DATE_RE = re.compile(
     rf"(?=[{_DATE_START}])(?:"
     # 2019年3月5日 14:00, 二〇二一年十月, 21年, 2022年的七月份, 2021年至2023年间, 2016年至今, 2022年冬天到2023年春天
@@ -201,7 +202,10 @@ _DATE_RE = re.compile(
     rf"|(?:快|将近|不到|整整|连续|足足)?(?:{_N})(?:个)?(?:年|个月)(?:多|半)(?:来)?"
     rf"|(?:快|将近|不到|整整|连续|足足)?(?:{_N}|半|大半|好几|十来|二十来|三十来)(?:个)?多?"
     rf"(?:年|个月|个礼拜|礼拜|个星期|星期|周|天)(?:多|半)?(?:前|以前|以来|之前|后|以后|内)?"
-    rf"|(?:{_N})个多月|俩月|好多年|多年|常年|天天|日日|每天(?:早上|晚上)?|周末|当晚|[寒暑]假|一[上下]午|半个钟头"
+    rf"|(?:这)?半个多月|[仨俩](?:个月|月|礼拜|星期|年)|(?:每个?)?(?:礼拜|星期|周)[一二三四五六日天](?:{_DAYPART})?"
+    rf"|明天(?:{_DAYPART})?|今日|全年|年中|第[一二三四]季度|[春秋]季学期"
+    rf"|(?:清明|端午|五一|元旦|小年)节?(?:前后|前|后|期间|那天)?"
+    rf"|(?:{_N})个多月|好多年|多年|常年|天天|日日|每天(?:早上|晚上)?|周末|当晚|[寒暑]假|一[上下]午|半个钟头"
     rf"|(?:{_N})分钟|[上下]个?(?:礼拜|星期|周)(?:[一二三四五六日天](?:{_DAYPART})?)?|本季度|[这上下本]学期|每周|逢年过节"
     rf"|(?:凌晨|早上|上午|中午|下午|傍晚|晚上|夜里|半夜){_CLOCK}(?:以后|左右)?"
     rf"|这些年|这半年|年年|前几天|前阵子|前些年|早些年|早几年|早年间?|往年|最近|至今|到现在|到今天"
@@ -587,11 +591,16 @@ def _with_line_breaks(norm: Normalized) -> str:
     return "".join(chars)
 
 
+_LENGTH_OF_PERIOD = re.compile(r"[一两二三四五六七八九十]年间?")
+
+
 def _join_listed(t: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Dates separated only by 、, 和, 到 … (a list or a range), or not at all, become one item."""
+    """Dates separated only by 、, 和, 到 … (a list or a range) become one item."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        if out and t[out[-1][1]:s] in _DATE_LIST_GAPS:
+        gap = t[out[-1][1]:s] if out else None
+        # …and a period directly followed by its length: 2019年到2022年四年, 2022年一年
+        if gap in _DATE_LIST_GAPS or gap == "" and _LENGTH_OF_PERIOD.fullmatch(t, s, e):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
