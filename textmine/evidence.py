@@ -360,8 +360,8 @@ class EvidenceExtractor:
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:姐|哥|婶|叔|伯|嫂|姨)(?![夫们子妹弟])"
-            # 老王, 小周: a familiar name, told from words such as 小区, 老党员 by what follows it
             rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
+            # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
             rf"|[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛]))"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
