@@ -140,7 +140,9 @@ def cmd_evaluate(args) -> int:
     corpus = _load(args, args.corpus)
     params = _params(args)
     reports = {}
-    if args.test:
+    if args.evidence_only:
+        pass
+    elif args.test:
         test = _load(args, args.test)
         reports["held_out"] = evaluate_split(corpus, test, params, baselines=not args.no_baselines)
     else:
@@ -158,10 +160,17 @@ def cmd_evaluate(args) -> int:
     if args.evidence:
         from .evaluate import evidence_report, format_evidence_report
 
-        target = test if args.test else corpus
+        target = _load(args, args.test) if args.test else corpus
         reports["evidence"] = evidence_report(target)
         print(f"== evidence extraction against the annotations of {len(target.notes)} notes ==")
         print(format_evidence_report(reports["evidence"]))
+        print()
+    if args.by_file:
+        from .evaluate import evidence_by_file, format_evidence_by_file
+
+        reports["evidence_by_file"] = evidence_by_file(corpus)
+        print("== evidence per corpus file (leave one file out: a file per writer) ==")
+        print(format_evidence_by_file(reports["evidence_by_file"]))
         print()
     if args.json:
         Path(args.json).write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -227,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(e.g. --split-kind transcript)")
     e.add_argument("--no-baselines", action="store_true", help="skip the keyword and fastText baselines")
     e.add_argument("--evidence", action="store_true", help="also score evidence extraction against the annotations")
+    e.add_argument("--by-file", action="store_true",
+                   help="also score evidence per corpus file, each with nothing learned from it (a file per writer)")
+    e.add_argument("--evidence-only", action="store_true",
+                   help="skip the category and clue evaluation (use with --evidence and/or --by-file)")
     e.add_argument("--json", help="write the full report as JSON to this file")
     e.set_defaults(func=cmd_evaluate)
 

@@ -21,6 +21,7 @@ from .settings import LEXICON_DIR
 from .train import TrainParams, _fold_strata, fit_model
 
 __all__ = ["cross_validate", "evaluate_split", "category_metrics", "clue_metrics", "format_report",
+           "evidence_report", "evidence_by_file", "format_evidence_report", "format_evidence_by_file",
            "KeywordBaseline", "FastTextBaseline"]
 
 
@@ -281,23 +282,15 @@ def format_report(report: dict, title: str = "") -> str:
 
 
 # --------------------------------------------------------------------------------------------- evidence
-def evidence_report(corpus: Corpus, extractor=None) -> dict:
-    """Precision and recall of evidence extraction against the corpus annotations, per type.
+def _evidence_tallies(notes, extractor) -> dict[str, dict[str, int]]:
+    """Counts behind :func:`evidence_report` (so that reports of several files can be pooled)."""
+    from .evidence import EVIDENCE_TYPES
 
-    ``exact``: the extracted text equals an annotated string. ``overlap``: an extracted span
-    overlaps an occurrence of an annotated string (annotations are strings, so every occurrence
-    counts). Only notes with at least one annotation of that type count toward recall; precision
-    counts extractions on every note that has an annotation of any type.
-    """
-    from .evidence import EVIDENCE_TYPES, EvidenceExtractor
-
-    extractor = extractor or EvidenceExtractor()
     tallies = {t: {"gold": 0, "found_exact": 0, "found_overlap": 0, "pred": 0, "pred_exact": 0, "pred_overlap": 0}
                for t in EVIDENCE_TYPES}
-    for note in corpus.notes:
-        if not any(note.evidence.get(t) for t in EVIDENCE_TYPES):
-            continue
-        pred = extractor.extract(note.text)
+    scored = [n for n in notes if any(n.evidence.get(t) for t in EVIDENCE_TYPES)]
+    predictions, _ = extractor.extract_with_features([n.text for n in scored])
+    for note, pred in zip(scored, predictions):
         for t in EVIDENCE_TYPES:
             gold = [g if isinstance(g, str) else g["text"] for g in note.evidence.get(t, [])]
             occ = [(m.start(), m.end()) for g in gold for m in re.finditer(re.escape(g), note.text)]
@@ -306,21 +299,88 @@ def evidence_report(corpus: Corpus, extractor=None) -> dict:
             tl = tallies[t]
             tl["gold"] += len(gold)
             tl["found_exact"] += sum(g in texts for g in gold)
-            tl["found_overlap"] += sum(any(s < ge and gs < e for s, e in spans)
-                                       for g in gold for gs, ge in [(note.text.find(g), note.text.find(g) + len(g))])
+            # an annotated string is found when any of its occurrences overlaps an extraction
+            tl["found_overlap"] += sum(any(s < m.end() and m.start() < e for s, e in spans
+                                           for m in re.finditer(re.escape(g), note.text)) for g in gold)
             tl["pred"] += len(pred[t])
             tl["pred_exact"] += sum(p["text"] in gold for p in pred[t])
             tl["pred_overlap"] += sum(any(s < oe and os_ < e for os_, oe in occ) for s, e in spans)
-    out = {}
-    for t, tl in tallies.items():
-        def ratio(a, b):
-            return round(a / b, 4) if b else None
-        out[t] = {"annotated": tl["gold"], "extracted": tl["pred"],
-                  "recall_exact": ratio(tl["found_exact"], tl["gold"]),
-                  "recall_overlap": ratio(tl["found_overlap"], tl["gold"]),
-                  "precision_exact": ratio(tl["pred_exact"], tl["pred"]),
-                  "precision_overlap": ratio(tl["pred_overlap"], tl["pred"])}
-    return out
+    return tallies
+
+
+def _evidence_ratios(tallies: dict[str, dict[str, int]]) -> dict:
+    def ratio(a, b):
+        return round(a / b, 4) if b else None
+
+    return {t: {"annotated": tl["gold"], "extracted": tl["pred"],
+                "recall_exact": ratio(tl["found_exact"], tl["gold"]),
+                "recall_overlap": ratio(tl["found_overlap"], tl["gold"]),
+                "precision_exact": ratio(tl["pred_exact"], tl["pred"]),
+                "precision_overlap": ratio(tl["pred_overlap"], tl["pred"])} for t, tl in tallies.items()}
+
+
+def evidence_report(corpus: Corpus, extractor=None) -> dict:
+    """Precision and recall of evidence extraction against the corpus annotations, per type.
+
+    ``exact``: the extracted text equals an annotated string. ``overlap``: an extracted span
+    overlaps an occurrence of an annotated string (annotations are strings, so every occurrence
+    counts, for recall as for precision). Only notes with at least one annotation of that type count toward recall; precision
+    counts extractions on every note that has an annotation of any type.
+    """
+    from .evidence import EvidenceExtractor
+
+    return _evidence_ratios(_evidence_tallies(corpus.notes, extractor or EvidenceExtractor()))
+
+
+def evidence_by_file(corpus: Corpus, fit: Callable | None = None) -> dict:
+    """Evidence scores on each corpus file with an extractor that learned nothing from that file.
+
+    Each file of the corpus was written by a different writer, so leaving one file out is how a
+    new writer's notes are simulated. ``fit(train_notes) -> extractor`` builds the extractor from
+    the other files' notes; ``None`` uses the shipped :class:`EvidenceExtractor` for every file,
+    which is the same thing as long as it learns nothing from the corpus. Returns
+    ``{"files": {name: report}, "pooled": report, "worst": {type: {metric: [file, value]}}}`` where
+    a report is as in :func:`evidence_report` and "pooled" adds up the counts of every file.
+    """
+    from .evidence import EvidenceExtractor
+
+    by_file: dict[str, list] = {}
+    for note in corpus.notes:
+        by_file.setdefault(Path(note.source).name or "(no file)", []).append(note)
+    shared = EvidenceExtractor() if fit is None else None
+    files, pooled = {}, None
+    for name, notes in sorted(by_file.items()):
+        extractor = shared or fit([n for other, ns in by_file.items() if other != name for n in ns])
+        tallies = _evidence_tallies(notes, extractor)
+        files[name] = _evidence_ratios(tallies)
+        pooled = tallies if pooled is None else {t: {k: pooled[t][k] + v for k, v in tl.items()}
+                                                 for t, tl in tallies.items()}
+    worst = {}
+    for t in (pooled or {}):
+        worst[t] = {}
+        for metric in ("recall_exact", "recall_overlap", "precision_exact", "precision_overlap"):
+            scored = [(r[t][metric], name) for name, r in files.items() if r[t][metric] is not None]
+            if scored:
+                value, name = min(scored)
+                worst[t][metric] = [name, value]
+    return {"files": files, "pooled": _evidence_ratios(pooled or {}), "worst": worst}
+
+
+def format_evidence_by_file(report: dict, types=("persons", "amounts", "dates")) -> str:
+    """One line per file and type (recall and precision, exact/overlap), then the pooled figures."""
+    lines = [f"{'file':<34}{'type':<9}{'R exact':>9}{'R overlap':>10}{'P exact':>9}{'P overlap':>10}"]
+    rows = list(report["files"].items()) + [("pooled", report["pooled"])]
+    for name, rep in rows:
+        for t in types:
+            r = rep[t]
+            cells = "".join(f"{r[k]:>{w}.3f}" if r[k] is not None else f"{'—':>{w}}"
+                            for k, w in (("recall_exact", 9), ("recall_overlap", 10), ("precision_exact", 9),
+                                         ("precision_overlap", 10)))
+            lines.append(f"{name:<34}{t:<9}{cells}")
+    for t in types:
+        w = report["worst"].get(t, {})
+        lines.append(f"worst file, {t}: " + ", ".join(f"{m} {v:.3f} ({f})" for m, (f, v) in w.items()))
+    return "\n".join(lines)
 
 
 def format_evidence_report(report: dict) -> str:
