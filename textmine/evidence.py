@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from .normalize import Normalized, normalize
+from .regexguard import guarded
 from .segment import DEFAULT_DICTIONARY, Segmenter
 from .settings import LEXICON_DIR
 
@@ -137,7 +138,7 @@ _TAIL = r"(?:整|左右|上下|出头|多一点|来块|(?<=[块元])多(?![少�
 _RANGE = r"(?:到|至|—|－|-|~|～)"
 _MEASURE = _MEASURE_CHARS
 _NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
-_AMOUNT_RE = re.compile(
+_AMOUNT_RE = guarded(re.compile(
     # with a money unit: 3.5万元, 两千多元, 八十元到一百五十元, 三块五, 不到二十块
     rf"(?<![第0-9]){_HEDGE}{_NUM}(?:\s?+{_YUAN})?{_RANGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
     rf"|(?<![第0-9]){_HEDGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
@@ -147,18 +148,18 @@ _AMOUNT_RE = re.compile(
     rf"{_TAIL}(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
     # "more than a thousand/ten thousand", "nearly ten thousand", "not a cent"
     rf"|上[千万](?:块钱?|元)?(?![{_MEASURE}])|万把块钱?|一分钱"
-)
+))
 # A bare figure that is money by its context: a rate (一户五十, 每亩扣五十, 一口人三十), a payment verb
 # (交了五十, 卖二十六), or a price per unit after it (七百一亩, 三百一天). At least ten, and not
 # followed by a measure word or a date unit.
 _BARE = rf"(?:(?:[{_CN_DIGIT}]?[十百千万]|[{_CN_DIGIT}][拾佰仟])[{_CN_DIGIT}{_CN_UNIT}几多来]*+|[0-9]{{2,}}+(?:\.[0-9]+)?)"
-_RATE_AMOUNT_RE = re.compile(
-    rf"(?=[一每扣交摊罚赔退补卖多收{_CN_DIGIT}百千万0-9])(?:"
+_RATE_AMOUNT_RE = guarded(re.compile(
+    rf"(?:"
     rf"(?:[一每](?:户|亩|人|口人|个人|车|份|间|平方?)(?:一年|每年|一个?月|一天)?(?:扣|交|摊|收|要|多交)?"
     rf"|(?:扣|交|摊|罚|赔|退|补|卖|多交|收)了?)(?P<rate>{_BARE})(?![{_MEASURE}{_CN_UNIT}0-9年月日号点%％.元块])"
     rf"|(?<![0-9{_CN_DIGIT}{_CN_UNIT}])(?P<price>[{_CN_DIGIT}]{{1,2}}[千万][二两三四五六七八九]|[{_CN_DIGIT}]{{0,2}}[百千万]|[0-9]{{2,}})"
     rf"(?=一(?:亩|年|天|户|个月|份|斤|平)))"
-)
+))
 _CN_YEAR = "〇零一二三四五六七八九"
 _N = "[一二两三四五六七八九十几]{1,3}|[0-9]{1,2}"  # a small count, Chinese or Arabic
 _LUNAR_DAY = r"(?:初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九几]?|三十)[日号]?"
@@ -177,12 +178,10 @@ _TIME = (r"(?:\s?[0-9]{1,2}[:：][0-9]{2}(?:\s?[—\-~～至到]\s?[0-9]{1,2}[:�
 _YEAR = rf"(?:(?:19|20)[0-9]{{2}}|[0-9]{{2}}|[{_CN_YEAR}]{{4}}|[一二九〇零][{_CN_YEAR}])年度?"
 _FULL_YEAR = rf"(?:(?:19|20)[0-9]{{2}}|[{_CN_YEAR}]{{4}})年"
 _TO = r"(?:至|到|一直到|—|-|－|~|～)"
-# Every character a date can start with: a cheap first test at each position of the text, before
-# the engine tries the alternatives one by one (it makes the whole search several times faster).
-_DATE_START = ("0-9〇零一二三四五六七八九十两几正腊冬初大前去今明上当同次那头这近最过快将不整连足半好多常天日每周寒暑凌早中下"
-               "傍晚夜俩仨本逢年往至到昨第秋春夏月国端元清重礼星全小")
-_DATE_RE = re.compile(
-    rf"(?=[{_DATE_START}])(?:"
+# The big patterns are guarded (textmine/regexguard.py): a lookahead for the characters a match can
+# start with, computed from the pattern itself, rejects most positions of a text with one test.
+_DATE_RE = guarded(re.compile(
+    rf"(?:"
     # 2019年3月5日 14:00, 二〇二一年十月, 21年, 2022年的七月份, 2021年至2023年间, 2016年至今, 2022年冬天到2023年春天
     rf"{_YEAR}(?:的?{_MONTH_PART})?{_TIME}(?:{_SEASON})?"
     rf"(?:{_TO}(?:{_FULL_YEAR}(?:{_MONTH_PART})?(?:{_SEASON})?|{_MONTH_PART})|至今|到现在|到今天)?"
@@ -213,7 +212,7 @@ _DATE_RE = re.compile(
     rf"|第二年(?:{_SEASON})?|第二天|年底前?|年初|年前|年后|过年(?:那几天|前|后)?|秋后|春节|夏天|冬天|秋天|春天"
     rf"|好几年|多年前|每年(?:的?(?:{_MONTH_PART}|{_SEASON}))?|每个?月(?:月底|月初|{_DAY})?|每个?季度|每学期"
     rf"|(?:上个?月|本月|这个月)(?:{_DAY})?|月初|月底|春节(?:前|后|期间)|中秋节?前?后?|国庆节?(?:假期)?(?:期间|前|后)?)"
-)
+))
 # Dates written as a list or a range are one period: 2021年、2022年, 3月、4月、5月, 去年和今年,
 # 3月到5月, 二一年到二二年.
 _DATE_LIST_GAPS = ("、", "和", "与", "及", "到", "至", "—", "-", "~", "～")
@@ -345,7 +344,8 @@ class EvidenceExtractor:
         prefix = r"(?:原|前任|时任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
         name = rf"(?:[ \u3000]?{_MASKED_FIRST}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
         status = _trie([p for p in posts if p in _STATUS_WORDS])
-        return re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?" + (f"|{status}" if status else ""))
+        return guarded(re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?"
+                                  + (f"|{status}" if status else "")))
 
     @cached_property
     def _act_re(self):
@@ -353,7 +353,7 @@ class EvidenceExtractor:
 
     @cached_property
     def _masked_re(self):
-        return re.compile(
+        return guarded(re.compile(
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
             rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
@@ -378,7 +378,7 @@ class EvidenceExtractor:
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
             rf"|(?:渔民|牧民|茶农|种植户|养殖户|危改户|低保户|五保户|贫困户|负责人|船老大"
-            rf"|表弟|表哥|堂弟|堂哥|群众|老党员)[ \u3000]?(?={_SUR}{_MASK})")
+            rf"|表弟|表哥|堂弟|堂哥|群众|老党员)[ \u3000]?(?={_SUR}{_MASK})"))
 
     @cached_property
     def _intro_re(self):

@@ -18,8 +18,8 @@ starts with a literal or a class (the engine's own scan is faster than a lookahe
 from __future__ import annotations
 
 import re
+from re import _compiler, _parser
 from re import _constants as C  # noqa: N812 — the parser's opcodes
-from re import _parser
 
 __all__ = ["guarded", "first_characters"]
 
@@ -38,8 +38,8 @@ def first_characters(pattern: re.Pattern) -> set[str] | None:
 def guarded(pattern: re.Pattern) -> re.Pattern:
     """``pattern`` with a lookahead for its possible first characters (same matches, fewer tries)."""
     parsed = _parser.parse(pattern.pattern, pattern.flags)
-    if parsed.data and parsed.data[0][0] in (C.LITERAL, C.IN):
-        return pattern
+    if _compiler._get_literal_prefix(parsed, pattern.flags)[0] or _compiler._get_charset_prefix(parsed, pattern.flags):
+        return pattern  # the engine already scans for the first character itself
     chars = first_characters(pattern)
     if chars is None or len(chars) > _MAX_CLASS:
         return pattern
