@@ -107,7 +107,8 @@ def cmd_classify(args) -> int:
 def _params(args):
     from .train import TrainParams
 
-    return TrainParams(C=args.C, folds=args.folds, backend=args.backend)
+    C = TrainParams.C if args.C is None else args.C
+    return TrainParams(C=C, folds=args.folds, backend=args.backend)
 
 
 def _load(args, path):
@@ -218,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--text-column", help="text column of a table")
         q.add_argument("--label-column", help="label column of a table (several labels joined by |)")
         q.add_argument("--sheet", help="XLSX sheet")
-        q.add_argument("--C", type=float, default=10.0, help="inverse regularisation (default 10)")
+        q.add_argument("--C", type=float, help="inverse regularisation (default: TrainParams.C, 30)")
         q.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
         q.add_argument("--backend", default="jieba", choices=["jieba", "rjieba"], help="segmenter backend")
 
