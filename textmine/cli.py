@@ -197,7 +197,13 @@ def cmd_corpus_check(args) -> int:
 
 
 # --------------------------------------------------------------------------------------------- parser
-def build_parser() -> argparse.ArgumentParser:
+#: Sub-commands defined in this module; the others come from their stage's module (see _extensions).
+CORE_COMMANDS = ("classify", "train", "evaluate", "corpus")
+
+
+def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
+    """The command-line parser; ``extensions=False`` leaves out the sub-commands of other modules
+    (importing screening, the service and retraining only to register them costs ~0.2 s)."""
     p = argparse.ArgumentParser(prog="textmine", description="Tag petitions and interview notes; surface clues.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -250,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("path", nargs="?", help="file or folder (default: corpora/notes)")
     kc.set_defaults(func=cmd_corpus_check)
 
-    for register in _extensions():
+    for register in _extensions() if extensions else ():
         register(sub)
     return p
 
@@ -270,7 +276,9 @@ def _extensions():
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `textmine classify "…"` from a cold process should not pay for importing the other stages.
+    args = build_parser(extensions=not argv or argv[0] not in CORE_COMMANDS).parse_args(argv)
     try:
         return args.func(args)
     except TextmineError as exc:

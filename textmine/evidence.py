@@ -138,7 +138,7 @@ _TAIL = r"(?:整|左右|上下|出头|多一点|来块|(?<=[块元])多(?![少�
 _RANGE = r"(?:到|至|—|－|-|~|～)"
 _MEASURE = _MEASURE_CHARS
 _NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
-_AMOUNT_RE = guarded(re.compile(
+_AMOUNT_RE = guarded((
     # with a money unit: 3.5万元, 两千多元, 八十元到一百五十元, 三块五, 不到二十块
     rf"(?<![第0-9]){_HEDGE}{_NUM}(?:\s?+{_YUAN})?{_RANGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
     rf"|(?<![第0-9]){_HEDGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
@@ -153,7 +153,7 @@ _AMOUNT_RE = guarded(re.compile(
 # (交了五十, 卖二十六), or a price per unit after it (七百一亩, 三百一天). At least ten, and not
 # followed by a measure word or a date unit.
 _BARE = rf"(?:(?:[{_CN_DIGIT}]?[十百千万]|[{_CN_DIGIT}][拾佰仟])[{_CN_DIGIT}{_CN_UNIT}几多来]*+|[0-9]{{2,}}+(?:\.[0-9]+)?)"
-_RATE_AMOUNT_RE = guarded(re.compile(
+_RATE_AMOUNT_RE = guarded((
     rf"(?:"
     rf"(?:[一每](?:户|亩|人|口人|个人|车|份|间|平方?)(?:一年|每年|一个?月|一天)?(?:扣|交|摊|收|要|多交)?"
     rf"|(?:扣|交|摊|罚|赔|退|补|卖|多交|收)了?)(?P<rate>{_BARE})(?![{_MEASURE}{_CN_UNIT}0-9年月日号点%％.元块])"
@@ -180,7 +180,7 @@ _FULL_YEAR = rf"(?:(?:19|20)[0-9]{{2}}|[{_CN_YEAR}]{{4}})年"
 _TO = r"(?:至|到|一直到|—|-|－|~|～)"
 # The big patterns are guarded (textmine/regexguard.py): a lookahead for the characters a match can
 # start with, computed from the pattern itself, rejects most positions of a text with one test.
-_DATE_RE = guarded(re.compile(
+_DATE_RE = guarded((
     rf"(?:"
     # 2019年3月5日 14:00, 二〇二一年十月, 21年, 2022年的七月份, 2021年至2023年间, 2016年至今, 2022年冬天到2023年春天
     rf"{_YEAR}(?:的?{_MONTH_PART})?{_TIME}(?:{_SEASON})?"
@@ -266,8 +266,6 @@ def parse_yuan(text: str) -> float | None:
     >>> parse_yuan("3.5万元"), parse_yuan("两千多元"), parse_yuan("贰仟元"), parse_yuan("9,860元")
     (35000.0, 2000.0, 2000.0, 9860.0)
     """
-    import cn2an
-
     s = normalize(text).text.replace("萬", "万").replace("万把", "万")  # 万把块钱: about ten thousand
     if s == "一分钱":
         return 0.01
@@ -288,6 +286,8 @@ def parse_yuan(text: str) -> float | None:
     if m:
         mult = {"": 1, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10_000, "亿": 100_000_000}[m.group(2)]
         return float(m.group(1)) * mult
+    import cn2an  # ~80 ms of import: only once a Chinese numeral needs reading
+
     try:
         value = float(cn2an.cn2an(s, "smart")) if s else 0.0
     except (ValueError, KeyError, IndexError, TypeError):
@@ -344,7 +344,7 @@ class EvidenceExtractor:
         prefix = r"(?:原|前任|时任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
         name = rf"(?:[ \u3000]?{_MASKED_FIRST}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
         status = _trie([p for p in posts if p in _STATUS_WORDS])
-        return guarded(re.compile(rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?"
+        return guarded((rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?"
                                   + (f"|{status}" if status else "")))
 
     @cached_property
@@ -353,7 +353,7 @@ class EvidenceExtractor:
 
     @cached_property
     def _masked_re(self):
-        return guarded(re.compile(
+        return guarded((
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
             rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"

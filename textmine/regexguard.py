@@ -26,25 +26,37 @@ __all__ = ["guarded", "first_characters"]
 _MAX_CLASS = 5000  # a start class wider than this (e.g. every Han character) is no filter
 
 
-def first_characters(pattern: re.Pattern) -> set[str] | None:
+def first_characters(pattern: str | re.Pattern, flags: int = 0) -> set[str] | None:
     """The characters a non-empty match of ``pattern`` can start with, or None when that set is
     unbounded or the pattern can match the empty string."""
-    chars, nullable = _first(_parser.parse(pattern.pattern, pattern.flags))
-    if chars is None or nullable or pattern.flags & re.IGNORECASE:
+    if isinstance(pattern, re.Pattern):
+        pattern, flags = pattern.pattern, pattern.flags
+    return _first_of_parsed(_parser.parse(pattern, flags), flags)
+
+
+def guarded(pattern: str | re.Pattern, flags: int = 0) -> re.Pattern:
+    """``pattern`` compiled with a lookahead for its possible first characters (same matches,
+    fewer tries). Pass the pattern's text rather than a compiled pattern where start-up time
+    matters: big patterns take tens of milliseconds to parse and compile."""
+    if isinstance(pattern, re.Pattern):
+        compiled, pattern, flags = pattern, pattern.pattern, pattern.flags
+    else:
+        compiled = None
+    parsed = _parser.parse(pattern, flags)
+    chars = _first_of_parsed(parsed, flags)
+    if (_compiler._get_literal_prefix(parsed, flags)[0] or _compiler._get_charset_prefix(parsed, flags)
+            or chars is None or len(chars) > _MAX_CLASS):
+        # The engine already scans for the first character itself, or no useful class exists.
+        return compiled or re.compile(pattern, flags)
+    cls = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(f"(?=[{cls}])(?:{pattern})", flags)
+
+
+def _first_of_parsed(parsed, flags: int) -> set[str] | None:
+    chars, nullable = _first(parsed)
+    if chars is None or nullable or flags & re.IGNORECASE:
         return None
     return chars
-
-
-def guarded(pattern: re.Pattern) -> re.Pattern:
-    """``pattern`` with a lookahead for its possible first characters (same matches, fewer tries)."""
-    parsed = _parser.parse(pattern.pattern, pattern.flags)
-    if _compiler._get_literal_prefix(parsed, pattern.flags)[0] or _compiler._get_charset_prefix(parsed, pattern.flags):
-        return pattern  # the engine already scans for the first character itself
-    chars = first_characters(pattern)
-    if chars is None or len(chars) > _MAX_CLASS:
-        return pattern
-    cls = "".join(re.escape(c) for c in sorted(chars))
-    return re.compile(f"(?=[{cls}])(?:{pattern.pattern})", pattern.flags)
 
 
 def _first(seq) -> tuple[set[str] | None, bool]:
