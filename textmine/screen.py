@@ -793,54 +793,19 @@ def _csv_value(v) -> str:
 
 
 class _XlsxWriter:
-    """openpyxl write-only sheet: constant memory, strings kept as strings (a note starting with
-    '=' is not a formula), characters XML cannot hold removed, cells cut at Excel's 32,767."""
+    """The screened sheet: header bold and frozen, an auto-filter, strings kept as strings (a note
+    starting with '=' is not a formula), nested values as text (see :mod:`textmine.xlsx`)."""
 
     def __init__(self, path: Path, header: list[str]):
-        import openpyxl
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Font
+        from .xlsx import XlsxWriter
 
-        self.path = path
-        self.wb = openpyxl.Workbook(write_only=True)
-        self.ws = self.wb.create_sheet("screened")
-        self.ws.freeze_panes = "A2"
-        self.cell_type = WriteOnlyCell
-        self.illegal = ILLEGAL_CHARACTERS_RE
-        bold = Font(bold=True)
-        cells = []
-        for name in header:
-            c = WriteOnlyCell(self.ws, value=self._clean(str(name)))
-            c.font = bold
-            cells.append(c)
-        self.ws.append(cells)
-        self.ncols = len(header)
-        self.rows = 1
-
-    def _clean(self, s: str) -> str:
-        return self.illegal.sub("", s)[:32767]
+        self.writer = XlsxWriter(path, [str(h) for h in header], sheet="screened")
 
     def append(self, values: list) -> None:
-        out = []
-        for v in values:
-            if isinstance(v, str):
-                v = self._clean(v)
-                if v.startswith("="):
-                    c = self.cell_type(self.ws, value=v)
-                    c.data_type = "s"
-                    v = c
-            elif isinstance(v, (dict, list, tuple)):
-                v = self._clean(_cell_text(v))
-            out.append(v)
-        self.ws.append(out)
-        self.rows += 1
+        self.writer.append([_cell_text(v) if isinstance(v, (dict, list, tuple)) else v for v in values])
 
     def close(self) -> None:
-        from openpyxl.utils import get_column_letter
-
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(max(1, self.ncols))}{self.rows}"
-        self.wb.save(self.path)
+        self.writer.close()
 
 
 def screen_file(path: Path | str, out_dir: Path | str, *, model=None, model_path=None,
