@@ -525,7 +525,8 @@ def _join_large_buckets(buckets: list[np.ndarray], uf: _UnionFind) -> None:
     are compared with a few representatives only, which keeps the work linear — the other key
     families give true repeats further chances to meet. Each round compares one representative
     per bucket, all buckets in one batch; answers are remembered across families."""
-    pending = [sorted({uf.find(m) for m in members.tolist()}) for members in buckets]
+    roots = uf.root_array()
+    pending = [np.unique(roots[members]).tolist() for members in buckets]  # each group's first note, in order
     for _ in range(_REPS_PER_BUCKET):
         pending = [p for p in pending if len(p) >= 2]
         if not pending:
