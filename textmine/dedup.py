@@ -322,12 +322,14 @@ class _UnionFind:
     """
 
     def __init__(self, n: int, data, rule: DuplicateRule):
+        self.n = n
         self.parent = list(range(n))
         self.data = data
         self.rule = rule
-        # Root pairs already compared (the answer holds while both stay roots).
-        self.refused: set[tuple[int, int]] = set()
-        self.accepted: set[tuple[int, int]] = set()
+        # Root pairs already compared (the answer holds while both stay roots), each as the int
+        # code a * n + b (a < b): cheaper to hash and to test in bulk than tuples.
+        self.refused: set[int] = set()
+        self.accepted: set[int] = set()
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -344,44 +346,53 @@ class _UnionFind:
         if ri == rj:
             return
         ri, rj = min(ri, rj), max(ri, rj)
-        if {ri, rj} != {i, j} and (ri, rj) not in self.accepted:
-            if (ri, rj) in self.refused:
+        code = ri * self.n + rj
+        if {ri, rj} != {i, j} and code not in self.accepted:
+            if code in self.refused:
                 return
-            if not self.check_roots([(ri, rj)])[0]:
+            if not self.check_roots(np.array([code], dtype=np.int64))[0]:
                 return
         # The lower row number stays the root, so a group is named after its first row.
         self.parent[rj] = ri
 
-    def check_roots(self, pairs: list[tuple[int, int]], batch: int = 50_000) -> np.ndarray:
-        """Compare root pairs in batches and remember the answers."""
+    def check_roots(self, codes: np.ndarray, batch: int = 50_000) -> np.ndarray:
+        """Compare root pairs (int codes, see ``__init__``) in batches and remember the answers."""
         sig, facts, places = self.data
         out = []
-        for start in range(0, len(pairs), batch):
-            chunk = pairs[start:start + batch]
-            a = np.array([p[0] for p in chunk], dtype=np.int64)
-            b = np.array([p[1] for p in chunk], dtype=np.int64)
+        for start in range(0, len(codes), batch):
+            chunk = codes[start:start + batch]
+            a, b = np.divmod(chunk, self.n)
             same = _compare_rows(np.asarray(sig[a]), np.asarray(facts[a]), np.asarray(places[a]),
                                  np.asarray(sig[b]), np.asarray(facts[b]), np.asarray(places[b]), self.rule)
-            for pair, ok in zip(chunk, same.tolist()):
-                (self.accepted if ok else self.refused).add(pair)
+            self.accepted.update(chunk[same].tolist())
+            self.refused.update(chunk[~same].tolist())
             out.append(same)
         if len(self.refused) > _MAX_REMEMBERED:
             # Bounded memory: forgetting only means comparing some pairs again.
             self.refused.clear()
         return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
+    def known(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each pair code: (already accepted, already refused)."""
+        values = codes.tolist()
+        out = []
+        for answers in (self.accepted, self.refused):
+            hits = answers.intersection(values)  # a loop in C, then a vectorised membership test
+            out.append(np.isin(codes, np.fromiter(hits, dtype=np.int64, count=len(hits))))
+        return out[0], out[1]
+
     def merge_many(self, a: list[int], b: list[int]) -> None:
         """:meth:`merge` for many matching pairs, with the root comparisons done in one batch."""
-        find = self.find
+        find, n = self.find, self.n
         need = set()
         for x, y in zip(a, b):
             rx, ry = find(x), find(y)
             if rx != ry and {rx, ry} != {x, y}:
-                pair = (min(rx, ry), max(rx, ry))
-                if pair not in self.refused and pair not in self.accepted:
-                    need.add(pair)
+                code = min(rx, ry) * n + max(rx, ry)
+                if code not in self.refused and code not in self.accepted:
+                    need.add(code)
         if need:
-            self.check_roots(sorted(need))
+            self.check_roots(np.array(sorted(need), dtype=np.int64))
         for x, y in zip(a, b):
             self.merge(x, y)
 
@@ -526,21 +537,31 @@ def _join_large_buckets(buckets: list[np.ndarray], uf: _UnionFind) -> None:
     families give true repeats further chances to meet. Each round compares one representative
     per bucket, all buckets in one batch; answers are remembered across families."""
     roots = uf.root_array()
-    pending = [np.unique(roots[members]).tolist() for members in buckets]  # each group's first note, in order
+    # Each bucket's distinct roots (its groups' first notes) in order, for all buckets in one sort.
+    n = np.int64(uf.n)
+    owner = np.repeat(np.arange(len(buckets)), [len(m) for m in buckets])
+    keyed = np.unique(owner * n + roots[np.concatenate(buckets)])
+    pending = np.split(keyed % n, np.searchsorted(keyed // n, np.arange(1, len(buckets))))
     for _ in range(_REPS_PER_BUCKET):
         pending = [p for p in pending if len(p) >= 2]
         if not pending:
             return
-        todo = {(p[0], r) for p in pending for r in p[1:]} - uf.accepted - uf.refused
-        if todo:
-            uf.check_roots(sorted(todo))
-        nxt = []
-        for rep, *rest in pending:
-            for r in rest:
-                if (rep, r) in uf.accepted:
-                    uf.merge(rep, r)
-            nxt.append([r for r in rest if (rep, r) not in uf.accepted])
-        pending = nxt
+        # Every bucket's representative (its first root) against each of its other roots, as pair codes.
+        others = [p[1:] for p in pending]
+        counts = np.array([len(o) for o in others])
+        reps = np.repeat(np.array([p[0] for p in pending], dtype=np.int64), counts)
+        rest = np.concatenate(others)
+        codes = reps * uf.n + rest
+        accepted, refused = uf.known(codes)
+        todo = np.unique(codes[~accepted & ~refused])
+        if len(todo):
+            uf.check_roots(todo)
+            accepted, _ = uf.known(codes)
+        for rep, r in zip(reps[accepted].tolist(), rest[accepted].tolist()):
+            uf.merge(rep, r)
+        # What each bucket has left for the next round: the roots its representative refused.
+        bucket = np.repeat(np.arange(len(pending)), counts)[~accepted]
+        pending = np.split(rest[~accepted], np.searchsorted(bucket, np.arange(1, len(pending))))
 
 
 def _number_groups(roots: np.ndarray) -> np.ndarray:
