@@ -45,7 +45,9 @@ _LANDLINE_RE = re.compile(
 )
 
 
-_ANY_DIGIT = re.compile("[0-9０-９]")
+# Every pattern below needs at least seven digits with at most two separators between neighbours
+# (0571)-88… ; most cells and evidence items have none such, and this one search rules them out.
+_MAYBE_NUMBER = re.compile(r"[0-9０-９](?:[ \-‐—－()（）]{0,2}[0-9０-９]){6}")
 
 
 def _hide(chars: list[str], shadow: str, start: int, end: int, keep_first: int, keep_last: int) -> None:
@@ -57,7 +59,7 @@ def _hide(chars: list[str], shadow: str, start: int, end: int, keep_first: int, 
 
 def mask_text(text: str) -> str:
     """``text`` with phone and ID-card numbers masked; same length as ``text``."""
-    if not text or not _ANY_DIGIT.search(text):  # most cells and evidence items: nothing to mask
+    if not text or not _MAYBE_NUMBER.search(text):  # most cells and evidence items: nothing to mask
         return text
     shadow = text.translate(_FOLD)
     chars = list(text)
