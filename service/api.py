@@ -92,8 +92,8 @@ INLINE_CHARS = 2000
 @router.post("/classify", response_model=ClassifyResult | BatchResult, summary="Classify one note or a batch")
 async def classify(body: ClassifyRequest, model: ModelDep, settings: SettingsDep):
     """One result for ``{"text": …}``; ``{"results": [...]}`` in input order for ``{"notes": [...]}``."""
-    if body.notes is None and len(body.text) <= min(INLINE_CHARS, settings.max_note_chars):
-        return model.classify(body.text, id=body.id, explain=body.explain)
+    if body.notes is None and len(body.text) <= INLINE_CHARS:
+        return _classify(body, model, settings)
     return await run_in_threadpool(_classify, body, model, settings)
 
 

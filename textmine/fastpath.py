@@ -151,9 +151,9 @@ class KeyTable:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Feature id of each key, -1 where the key is not in the table."""
-        if len(keys) < self.SMALL or len(self.sorted_keys) == 0:
-            if len(self.sorted_keys) == 0:
-                return np.full(len(keys), -1, dtype=np.int64)
+        if len(self.sorted_keys) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        if len(keys) < self.SMALL:
             pos = self.sorted_keys.searchsorted(keys)
             np.minimum(pos, len(self.sorted_keys) - 1, out=pos)
             return np.where(self.sorted_keys[pos] == keys, self.sorted_ids[pos], -1)
