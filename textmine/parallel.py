@@ -17,6 +17,7 @@ extracts evidence and masks numbers; this one is for callers that only need cate
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def _load(model_path: str | None) -> None:
 
     _MODEL = load_model(model_path)
     _MODEL.predict_proba(["村支书王某2021年挪用低保金3000元"])  # dictionaries loaded before the first batch
+
+
+def _ready_pid(_) -> int:
+    time.sleep(0.02)  # long enough that the other workers take their share of the warm-up tasks
+    return os.getpid()
 
 
 def _scores(texts: list[str]) -> np.ndarray:
@@ -74,7 +80,11 @@ class TaggingPool:
         # would copy in an unknown state.
         self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_load, initargs=(path,))
-        list(self._pool.map(_scores, [["预热"]] * self.jobs))  # wait until every worker is ready
+        # Wait until every worker has loaded the model: a worker answers only after its initializer,
+        # and each answer names its process (one quick worker could otherwise take every warm-up task).
+        ready: set[int] = set()
+        while len(ready) < self.jobs:
+            ready.update(self._pool.map(_ready_pid, range(self.jobs)))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Category probabilities (n_notes × n_labels), equal to ``Model.predict_proba(texts)``."""
