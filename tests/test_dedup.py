@@ -82,6 +82,17 @@ def test_minhash_estimates_jaccard():
     assert abs((sa == sb).mean() - _exact_jaccard(a, b)) < 0.12
 
 
+def test_block_signatures_equal_one_by_one(corpus):
+    h = MinHasher()
+    # Short and symbol-only notes take the single-note path inside the block; a small block size
+    # makes the notes span several blocks.
+    texts = [n.text for n in corpus.notes[:300]] + ["", "好", "！！", "a", "村会计王某挪用3000元"]
+    expected = np.stack([h.signature(t) for t in texts])
+    assert np.array_equal(h.signatures(texts, block=500), expected)
+    assert np.array_equal(h.signatures(texts), expected)
+    assert h.signatures([]).shape == (0, NUM_PERM)
+
+
 def test_copies_and_reworded_repeats_are_grouped_unrelated_are_not():
     h = MinHasher()
     a = "石桥村三组组长李某某2021年以来虚报冒领我组五户人家的耕地地力保护补贴，共计4800元，补贴款打到了他亲戚的卡上。"

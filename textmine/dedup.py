@@ -218,14 +218,48 @@ class MinHasher:
         Each permutation is a seeded MurmurHash3 finaliser: a linear (multiply-shift) hash is
         cheaper but estimates Jaccard visibly worse on bigram codes, which are highly structured.
         """
-        z = self.shingles(text)[:, None] ^ self._seeds[None, :]
+        return self._minima(self.shingles(text), np.zeros(1, dtype=np.int64))[0]
+
+    def signatures(self, texts: list[str], block: int = 8192) -> np.ndarray:
+        """:meth:`signature` of every text (a ``len(texts) × num_perm`` array, equal row for row),
+        hashing the bigrams of many notes per NumPy call instead of a dozen calls per note."""
+        out = np.empty((len(texts), self.num_perm), dtype=np.uint16)
+        codes, starts, rows = [], [], []
+        pending = 0
+
+        def flush():
+            nonlocal codes, starts, rows, pending
+            if rows:
+                out[rows] = self._minima(np.concatenate(codes), np.array(starts, dtype=np.int64))
+            codes, starts, rows, pending = [], [], [], 0
+
+        for i, text in enumerate(texts):
+            clean = _KEEP.sub("", normalize_text(text))
+            if len(clean) < 2:
+                out[i] = self.signature(text)
+                continue
+            cp = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            # Repeated bigrams are kept: the minimum over a multiset is the minimum over its set.
+            starts.append(pending)
+            codes.append((cp[:-1] << np.uint64(21)) | cp[1:])
+            rows.append(i)
+            pending += len(cp) - 1
+            if pending >= block:
+                flush()
+        flush()
+        return out
+
+    def _minima(self, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Signatures of the notes whose shingle codes are ``codes[starts[k]:starts[k+1]]``."""
+        z = codes[:, None] ^ self._seeds[None, :]
         tmp = np.empty_like(z)  # in place: no new (shingles × num_perm) array per step
         for mult in (_FMIX1, _FMIX2):
             z ^= np.right_shift(z, _S33, out=tmp)
             z *= mult  # wraps modulo 2^64, as the hash intends
         z ^= np.right_shift(z, _S33, out=tmp)
         # The minimum of the high 32 bits is the high 32 bits of the minimum.
-        return ((z.min(axis=0) >> np.uint64(32)) & np.uint64(0xFFFF)).astype(np.uint16)
+        low = np.minimum.reduceat(z, starts, axis=0)
+        return ((low >> np.uint64(32)) & np.uint64(0xFFFF)).astype(np.uint16)
 
 
 @dataclass
@@ -241,6 +275,19 @@ class NoteSketch:
         """Sketch ``text`` whose evidence (``Model.classify_many`` output) is ``evidence``."""
         return cls(hasher.signature(text), _hash_row(key_facts(evidence, text), MAX_FACTS),
                    _hash_row(key_places(evidence, text), MAX_PLACES))
+
+    @staticmethod
+    def stacked(hasher: MinHasher, texts: list[str], evidence: list[dict]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sketches of many notes as three arrays (signatures, facts, places), row for row
+        equal to :meth:`of`, with the signatures hashed in blocks."""
+        n = len(texts)
+        facts = np.zeros((n, MAX_FACTS), dtype=np.uint32)
+        places = np.zeros((n, MAX_PLACES), dtype=np.uint32)
+        for i, (text, ev) in enumerate(zip(texts, evidence)):
+            facts[i] = _hash_row(key_facts(ev, text), MAX_FACTS)
+            places[i] = _hash_row(key_places(ev, text), MAX_PLACES)
+        return hasher.signatures(texts), facts, places
 
 
 #: How much one shared fact says that two notes are the same matter: a masked name (王某) is

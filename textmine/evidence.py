@@ -42,8 +42,9 @@ the git history: ``git log -- experiments/person_tagger_lofo.py``).
 
 from __future__ import annotations
 
+import itertools
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -260,6 +261,7 @@ def _alternation(words: list[str]) -> re.Pattern | None:
     return re.compile(_trie(words)) if words else None
 
 
+@lru_cache(maxsize=8192)  # the same few sums (500元, 两千多元) recur across a file
 def parse_yuan(text: str) -> float | None:
     """Normalised value in yuan of a money expression, or None when it cannot be read.
 
@@ -405,11 +407,9 @@ class EvidenceExtractor:
     def _pos_tags(self, text: str):
         if self._tagger is None:
             return []
-        out, i = [], 0
-        for word, flag in self._tagger.tokenizer.tag(text, True):
-            out.append((word, flag, i, i + len(word)))
-            i += len(word)
-        return out
+        pairs = self._tagger.tokenizer.tag(text, True)
+        ends = list(itertools.accumulate(len(w) for w, _ in pairs))
+        return [(w, f, e - len(w), e) for (w, f), e in zip(pairs, ends)]
 
     def extract_with_features(self, texts: list[str], normalized: list[Normalized] | None = None
                               ) -> tuple[list[dict], np.ndarray]:

@@ -196,19 +196,17 @@ class _Screener:
         made here so that the parent, which must keep up with every worker, only writes bytes; it
         gets the few values it counts as ``summaries`` (labels, clue, clue score, village, date).
         """
-        import numpy as np
-
         from .dedup import NoteSketch
         from .mask import mask_text, mask_value
 
         results, failures = self._classify(rows)
         labels = list(self.model.labels)
-        out, sigs, facts, places = [], [], [], []
-        for r, res in zip(rows, results):
-            if res is None:
-                continue
+        kept = [(r, res) for r, res in zip(rows, results) if res is not None]
+        sigs, facts, places = NoteSketch.stacked(self.hasher, [r.text for r, _ in kept],
+                                                 [res["evidence"] for _, res in kept])
+        out = []
+        for r, res in kept:
             ev = res["evidence"]
-            sketch = NoteSketch.of(self.hasher, r.text, ev)
             village = r.village or _village_from_evidence(ev)
             if self.mask:
                 # Masking keeps lengths, so evidence offsets stay valid on the masked text.
@@ -220,18 +218,9 @@ class _Screener:
             out.append((r.row, r.sheet, fields, text, r.id, village, r.date, res["labels"],
                         tuple(res["scores"][lab] for lab in labels), res["clue"], res["clue_score"],
                         evidence_summary(ev), ev))
-            sigs.append(sketch.signature)
-            facts.append(sketch.facts)
-            places.append(sketch.places)
-        from .dedup import MAX_FACTS, MAX_PLACES, NUM_PERM
-
-        def stack(items, width, dtype):
-            return np.stack(items) if items else np.zeros((0, width), dtype=dtype)
-
         summaries = [(item[7], item[9], item[10], item[5], item[6]) for item in out]
-        return (labels, summaries, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL),
-                stack(sigs, NUM_PERM, np.uint16), stack(facts, MAX_FACTS, np.uint32),
-                stack(places, MAX_PLACES, np.uint32), failures)
+        return (labels, summaries, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL), sigs, facts, places,
+                failures)
 
     def _classify(self, rows: list[_Row]):
         texts = [r.text for r in rows]
