@@ -41,6 +41,44 @@ def test_a_note_scores_the_same_alone_and_in_any_batch(small_model, texts):
     assert (reordered[::-1] == batch).all()
 
 
+def test_one_note_helper_gives_the_batch_scores_bit_for_bit(small_model, texts):
+    from textmine.fastpath import OneNoteScorer
+
+    W, b = small_model._weights
+    one = OneNoteScorer.build(small_model.vectorizer, W, b)
+    if one is None:
+        pytest.skip("the optional C helper was not built (no C compiler at install time)")
+    # Long notes, short ones, stopwords only, Traditional and full-width characters, a space run.
+    texts = texts + ["的的的", "  村  会计 ", "村" * 5000]
+    _, batch, clue_logit = small_model.scores(texts)
+    L = len(small_model.labels)
+    for i, t in enumerate(texts):
+        z = one.logits(t)
+        if z is None:  # only a character repeated beyond the log table is left to NumPy
+            assert t == "村" * 5000
+            continue
+        assert (small_model.categories.proba_from_logits(z[:, :L])[0] == batch[i]).all(), t[:30]
+        assert z[0, L] == clue_logit[i]
+    assert (small_model.predict_proba(texts[:1])[0] == batch[0]).all()
+    assert (small_model.predict_proba(texts[-1:])[0] == batch[-1]).all()  # through the NumPy path
+
+
+def test_without_the_helper_single_notes_take_the_numpy_path(small_model, texts, monkeypatch):
+    import builtins
+
+    from textmine.fastpath import OneNoteScorer
+
+    real_import = builtins.__import__
+
+    def no_helper(name, *args, **kwargs):
+        if name.endswith("_fastscore"):
+            raise ImportError("not built")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_helper)
+    assert OneNoteScorer.build(small_model.vectorizer, *small_model._weights) is None
+
+
 def test_serving_path_does_not_import_scikit_learn():
     code = ("import sys, textmine; m = textmine.load_model(); m.classify('村会计王某挪用三千元'); "
             "print('sklearn' in sys.modules)")

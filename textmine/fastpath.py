@@ -34,7 +34,7 @@ from .errors import ConfigurationError
 from .normalize import codepoint_table, normalize_text
 from .segment import Segmenter
 
-__all__ = ["KeyTable", "LeanVectorizer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
+__all__ = ["KeyTable", "LeanVectorizer", "OneNoteScorer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits
 
@@ -326,6 +326,52 @@ class LeanVectorizer:
     def transform(self, texts):
         """CSR matrix equal to ``NoteVectorizer.transform`` (for tests and evaluation)."""
         return self.features(list(texts)).to_csr(self.n_features)
+
+
+class OneNoteScorer:
+    """Logits of one note (``X @ W + b``) in one call of the optional C helper
+    (``textmine/_fastscore.c``), bit-for-bit equal to the NumPy path's.
+
+    :meth:`build` returns None when the helper was not compiled at install time (no C compiler);
+    :meth:`logits` returns None for a note the helper leaves to NumPy (a feature counted more often
+    than the log table covers).
+    """
+
+    LOG_TABLE = 4096
+
+    def __init__(self, vectorizer: LeanVectorizer, scorer):
+        self.vectorizer = vectorizer
+        self._scorer = scorer
+        self._raw_tokens = vectorizer.segmenter_.raw_tokens
+
+    @classmethod
+    def build(cls, vectorizer: LeanVectorizer, W: np.ndarray, b: np.ndarray) -> "OneNoteScorer | None":
+        try:
+            from ._fastscore import Scorer
+        except ImportError:
+            return None
+        # 1 + log(count) exactly as the NumPy path computes it (the C library's log may round differently).
+        log_table = 1.0 + np.log(np.arange(cls.LOG_TABLE, dtype=np.int64)[1:])
+        log_table = np.concatenate([[np.nan], log_table])
+
+        def i64(a):
+            return np.ascontiguousarray(a, dtype=np.int64)
+
+        def f64(a):
+            return np.ascontiguousarray(a, dtype=np.float64)
+
+        wt, ct = vectorizer.word_table, vectorizer.char_table
+        arrays = (i64(ct.sorted_keys), i64(ct.sorted_ids), i64(wt.sorted_keys), i64(wt.sorted_ids),
+                  f64(vectorizer.idf), f64(W), f64(b), f64(log_table))
+        scorer = Scorer(vectorizer.token_ids, *arrays, vectorizer.n_word, *vectorizer.word_ngram_range,
+                        *vectorizer.char_ngram_range)
+        return cls(vectorizer, scorer)  # the scorer holds its arrays' buffers (and so the arrays)
+
+    def logits(self, text: str) -> np.ndarray | None:
+        """``(1, k)`` logits of ``text`` (raw, not yet normalised), or None."""
+        norm = normalize_text(text)
+        z = self._scorer.logits(" ".join(norm.split()), self._raw_tokens(norm + "\n"))
+        return None if z is None else np.array([z])
 
 
 class _Batch:
