@@ -42,7 +42,6 @@ the git history: ``git log -- experiments/person_tagger_lofo.py``).
 
 from __future__ import annotations
 
-import itertools
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -106,6 +105,7 @@ _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "�
 _ROLE_NOUN = re.compile(r"(?:[^协工经]商|贩子|[^工]匠|[护小帮杂]工|司机|医生|经理|主人|老板|厂长|院长|包工头|师傅)$")
 _ROLE_ENDINGS = set("商子匠工机生理人板长头傅")
 _NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
+_SURNAME_SET = frozenset(SURNAMES)  # `w in _SURNAME_SET`: w is one character and a surname
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _MASKS = set("×xX*○〇某")
 _PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营")
@@ -407,9 +407,11 @@ class EvidenceExtractor:
     def _pos_tags(self, text: str):
         if self._tagger is None:
             return []
-        pairs = self._tagger.tokenizer.tag(text, True)
-        ends = list(itertools.accumulate(len(w) for w, _ in pairs))
-        return [(w, f, e - len(w), e) for (w, f), e in zip(pairs, ends)]
+        out, i = [], 0
+        for word, flag in self._tagger.tokenizer.tag(text, True):
+            out.append((word, flag, i, i + len(word)))
+            i += len(word)
+        return out
 
     def extract_with_features(self, texts: list[str], normalized: list[Normalized] | None = None
                               ) -> tuple[list[dict], np.ndarray]:
@@ -524,7 +526,7 @@ def _join_split_names(tags):
     punctuation, 家 or 说."""
     # Only single-character surname tokens can start a split name: find them first (most notes have
     # few), rather than walking every token in Python.
-    starts = [i for i, tag in enumerate(tags[:-1]) if len(tag[0]) == 1 and tag[0] in SURNAMES]
+    starts = [i for i, tag in enumerate(tags[:-1]) if tag[0] in _SURNAME_SET]
     if not starts:
         return tags
     out, done = [], 0
