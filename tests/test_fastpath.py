@@ -57,10 +57,22 @@ def test_one_note_helper_gives_the_batch_scores_bit_for_bit(small_model, texts):
         if z is None:  # only a character repeated beyond the log table is left to NumPy
             assert t == "村" * 5000
             continue
-        assert (small_model.categories.proba_from_logits(z[:, :L])[0] == batch[i]).all(), t[:30]
-        assert z[0, L] == clue_logit[i]
+        assert (small_model.categories.proba_of_one(z[:L])[0] == batch[i]).all(), t[:30]
+        assert z[L] == clue_logit[i]
     assert (small_model.predict_proba(texts[:1])[0] == batch[0]).all()
     assert (small_model.predict_proba(texts[-1:])[0] == batch[-1]).all()  # through the NumPy path
+
+
+@pytest.mark.parametrize("mode", ["multiclass", "multilabel"])
+def test_probabilities_of_one_note_equal_the_batch_formula(mode):
+    from textmine.fastpath import LeanCategories
+
+    rng = np.random.default_rng(3)
+    cats = LeanCategories(list("abcdefg"), rng.normal(size=(7, 4)), rng.normal(size=7), np.full(7, 0.5), mode)
+    Z = rng.normal(scale=20, size=(500, 7))
+    expected = cats.proba_from_logits(Z)
+    for z, row in zip(Z, expected):
+        assert (cats.proba_of_one(tuple(z.tolist()))[0] == row).all()
 
 
 def test_without_the_helper_single_notes_take_the_numpy_path(small_model, texts, monkeypatch):

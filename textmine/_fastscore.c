@@ -5,7 +5,7 @@
  * arithmetic for one note in one call:
  *
  *   word n-grams of the note's tokens and character n-grams of its folded text are looked up in
- *   the model's sorted key arrays (binary search), counted, weighted as (1 + log count) * idf,
+ *   the model's hash tables (KeyTable's, same probe sequence), counted, weighted as (1 + log count) * idf,
  *   L2-normalised per block (words, characters) and multiplied with the weight matrix W,
  *
  * in exactly the order and the operations the NumPy path uses (features in id order, sums added
@@ -24,8 +24,12 @@
 
 #define SKIP (-3)
 #define BITS 21
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+#define STEP 0xC2B2AE3D27D4EB4FULL
 
-enum { CHAR_KEYS, CHAR_IDS, WORD_KEYS, WORD_IDS, IDF, WEIGHTS, BIAS, LOG_TABLE, N_BUFFERS };
+/* CHAR_SLOTS, WORD_SLOTS: hash tables as (key, id) pairs side by side; ROWS: per feature its idf then
+ * its k weights. Each looked-up n-gram and each feature then costs one cache miss, not two. */
+enum { CHAR_SLOTS, WORD_SLOTS, ROWS, BIAS, LOG_TABLE, N_BUFFERS };
 
 typedef struct {
     PyObject_HEAD
@@ -33,7 +37,7 @@ typedef struct {
     Py_buffer buf[N_BUFFERS];
     int held[N_BUFFERS];
     Py_ssize_t n_word, k;
-    int word_lo, word_hi, char_lo, char_hi;
+    int word_lo, word_hi, char_lo, char_hi, char_bits, word_bits;
 } Scorer;
 
 static void Scorer_dealloc(Scorer *self) {
@@ -47,10 +51,9 @@ static Py_ssize_t count_of(Scorer *self, int which) { return self->buf[which].le
 
 static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds) {
     PyObject *token_ids, *objs[N_BUFFERS];
-    if (!PyArg_ParseTuple(args, "O!OOOOOOOOniiii", &PyDict_Type, &token_ids, &objs[CHAR_KEYS], &objs[CHAR_IDS],
-                          &objs[WORD_KEYS], &objs[WORD_IDS], &objs[IDF], &objs[WEIGHTS], &objs[BIAS],
-                          &objs[LOG_TABLE], &self->n_word, &self->word_lo, &self->word_hi, &self->char_lo,
-                          &self->char_hi))
+    if (!PyArg_ParseTuple(args, "O!OiOiOOOniiii", &PyDict_Type, &token_ids, &objs[CHAR_SLOTS], &self->char_bits,
+                          &objs[WORD_SLOTS], &self->word_bits, &objs[ROWS], &objs[BIAS], &objs[LOG_TABLE],
+                          &self->n_word, &self->word_lo, &self->word_hi, &self->char_lo, &self->char_hi))
         return -1;
     for (int i = 0; i < N_BUFFERS; i++) {
         if (PyObject_GetBuffer(objs[i], &self->buf[i], PyBUF_C_CONTIGUOUS) < 0) return -1;
@@ -63,23 +66,39 @@ static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds) {
     Py_INCREF(token_ids);
     Py_XSETREF(self->token_ids, token_ids);
     self->k = count_of(self, BIAS);
-    if (count_of(self, CHAR_KEYS) != count_of(self, CHAR_IDS) || count_of(self, WORD_KEYS) != count_of(self, WORD_IDS)
-        || self->k == 0 || count_of(self, WEIGHTS) != count_of(self, IDF) * self->k || count_of(self, LOG_TABLE) < 2
-        || self->char_hi > 3 || self->word_hi > 3) {
+    if (self->char_bits < 4 || self->word_bits < 4 || self->char_bits > 40 || self->word_bits > 40
+        || count_of(self, CHAR_SLOTS) != ((Py_ssize_t)2 << self->char_bits)
+        || count_of(self, WORD_SLOTS) != ((Py_ssize_t)2 << self->word_bits) || self->k == 0
+        || count_of(self, ROWS) % (self->k + 1) != 0 || count_of(self, LOG_TABLE) < 2 || self->char_hi > 3
+        || self->word_hi > 3) {
         PyErr_SetString(PyExc_ValueError, "Scorer: inconsistent array sizes or n-gram ranges");
         return -1;
     }
     return 0;
 }
 
-static int64_t lookup(const int64_t *keys, const int64_t *ids, Py_ssize_t n, int64_t key) {
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (keys[mid] < key) lo = mid + 1;
-        else hi = mid;
+/* KeyTable's open-addressing table (fastpath.KeyTable._hashed): home slot and odd step from two
+ * multiplicative hashes, -1 marks a free slot. Same probe sequence as KeyTable.lookup. */
+static int64_t lookup(const int64_t *slots, int bits, int64_t key) {
+    uint64_t u = (uint64_t)key, mask = ((uint64_t)1 << bits) - 1;
+    int shift = 64 - bits;
+    uint64_t slot = (u * GOLDEN) >> shift, step = ((u * STEP) >> shift) | 1;
+    for (;;) {
+        int64_t k = slots[2 * slot];
+        if (k == key) return slots[2 * slot + 1];
+        if (k == -1) return -1;
+        slot = (slot + step) & mask;
     }
-    return (lo < n && keys[lo] == key) ? ids[lo] : -1;
+}
+
+static void prefetch_home(const int64_t *slots, int bits, int64_t key) {
+    __builtin_prefetch(slots + 2 * (((uint64_t)key * GOLDEN) >> (64 - bits)));
+}
+
+/* A feature's row (idf and k weights) spans up to two cache lines for k < 16: ask for both. */
+static void prefetch_row(const double *rows, int64_t id, Py_ssize_t width) {
+    __builtin_prefetch(rows + id * width);
+    __builtin_prefetch(rows + id * width + width - 1);
 }
 
 static int cmp_int64(const void *a, const void *b) {
@@ -94,19 +113,18 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     Py_ssize_t n_tok = PyList_GET_SIZE(tokens), n_chars = PyUnicode_GET_LENGTH(folded);
     int kind = PyUnicode_KIND(folded);
     const void *data = PyUnicode_DATA(folded);
-    const int64_t *ckeys = self->buf[CHAR_KEYS].buf, *cids = self->buf[CHAR_IDS].buf;
-    const int64_t *wkeys = self->buf[WORD_KEYS].buf, *wids = self->buf[WORD_IDS].buf;
-    const double *idf = self->buf[IDF].buf, *W = self->buf[WEIGHTS].buf, *bias = self->buf[BIAS].buf;
+    const int64_t *cslots = self->buf[CHAR_SLOTS].buf, *wslots = self->buf[WORD_SLOTS].buf;
+    const double *rows = self->buf[ROWS].buf, *bias = self->buf[BIAS].buf;
     const double *log_table = self->buf[LOG_TABLE].buf;
-    Py_ssize_t n_ckeys = count_of(self, CHAR_KEYS), n_wkeys = count_of(self, WORD_KEYS);
-    Py_ssize_t n_table = count_of(self, LOG_TABLE), k = self->k;
+    Py_ssize_t n_table = count_of(self, LOG_TABLE), k = self->k, width = self->k + 1;
 
     int64_t *arr = PyMem_Malloc(sizeof(int64_t) * (n_tok + 1));
     int64_t *occ = PyMem_Malloc(sizeof(int64_t) * (n_tok * 3 + n_chars * 3 + 1));
     double *vals = PyMem_Malloc(sizeof(double) * (n_tok * 3 + n_chars * 3 + 1));
+    int64_t *keys = PyMem_Malloc(sizeof(int64_t) * (n_tok * 3 + n_chars * 3 + 1));
     double *z = PyMem_Malloc(sizeof(double) * k);
     PyObject *result = NULL;
-    if (!arr || !occ || !vals || !z) {
+    if (!arr || !occ || !vals || !keys || !z) {
         PyErr_NoMemory();
         goto done;
     }
@@ -124,7 +142,13 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     }
     if (self->word_lo == 1)
         for (Py_ssize_t i = 0; i < m; i++)
-            if (arr[i] >= 0) occ[n_occ++] = arr[i];
+            if (arr[i] >= 0) {
+                occ[n_occ++] = arr[i];
+                prefetch_row(rows, arr[i], width);
+            }
+    /* All n-gram keys first, each home slot prefetched; then the probes, whose memory reads then
+     * overlap instead of waiting one after another. */
+    Py_ssize_t n_wk = 0, n_ck = 0;
     for (int n = self->word_lo > 2 ? self->word_lo : 2; n <= self->word_hi; n++) {
         for (Py_ssize_t i = 0; i + n <= m; i++) {
             int64_t key = 0;
@@ -134,16 +158,24 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
                 key = key * (self->n_word + 1) + arr[i + j] + 1;
             }
             if (!ok) continue;
-            int64_t id = lookup(wkeys, wids, n_wkeys, key);
-            if (id >= 0) occ[n_occ++] = id;
+            prefetch_home(wslots, self->word_bits, key);
+            keys[n_wk++] = key;
         }
     }
+    n_ck = n_wk;
     for (int n = self->char_lo; n <= self->char_hi; n++) {
         for (Py_ssize_t i = 0; i + n <= n_chars; i++) {
             int64_t key = 0;
             for (int j = 0; j < n; j++) key = (key << BITS) | (int64_t)PyUnicode_READ(kind, data, i + j);
-            int64_t id = lookup(ckeys, cids, n_ckeys, key);
-            if (id >= 0) occ[n_occ++] = id;
+            prefetch_home(cslots, self->char_bits, key);
+            keys[n_ck++] = key;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n_ck; i++) {
+        int64_t id = i < n_wk ? lookup(wslots, self->word_bits, keys[i]) : lookup(cslots, self->char_bits, keys[i]);
+        if (id >= 0) {
+            occ[n_occ++] = id;
+            prefetch_row(rows, id, width); /* needed after the sort: ask for it now */
         }
     }
     qsort(occ, n_occ, sizeof(int64_t), cmp_int64);
@@ -159,17 +191,20 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
             result = Py_None;
             goto done;
         }
-        double v = log_table[count] * idf[occ[i]];
-        double v2 = v * v;
-        sq[occ[i] >= self->n_word] += v2;
         occ[n_feat] = occ[i];
-        vals[n_feat++] = v;
+        vals[n_feat++] = log_table[count];
         i = j;
+    }
+    for (Py_ssize_t f = 0; f < n_feat; f++) {
+        double v = vals[f] * rows[occ[f] * width];
+        double v2 = v * v;
+        sq[occ[f] >= self->n_word] += v2;
+        vals[f] = v;
     }
     for (Py_ssize_t c = 0; c < k; c++) z[c] = 0.0;
     for (Py_ssize_t f = 0; f < n_feat; f++) {
         double v = vals[f] / sqrt(sq[occ[f] >= self->n_word]);
-        const double *row = W + occ[f] * k;
+        const double *row = rows + occ[f] * width + 1;
         for (Py_ssize_t c = 0; c < k; c++) {
             double t = v * row[c];
             z[c] += t;
@@ -189,6 +224,7 @@ done:
     PyMem_Free(arr);
     PyMem_Free(occ);
     PyMem_Free(vals);
+    PyMem_Free(keys);
     PyMem_Free(z);
     return result;
 }
@@ -202,7 +238,7 @@ static PyTypeObject ScorerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "textmine._fastscore.Scorer",
     .tp_basicsize = sizeof(Scorer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Scorer(token_ids, char_keys, char_ids, word_keys, word_ids, idf, W, bias, log_table, n_word, "
+    .tp_doc = "Scorer(token_ids, char_slots, char_bits, word_slots, word_bits, rows, bias, log_table, n_word, "
               "word_lo, word_hi, char_lo, char_hi)",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scorer_init,

@@ -103,12 +103,12 @@ class Model:
         """Category probabilities only (n_notes × n_labels): the fastest way to tag many notes.
         A single note is scored by the compiled helper when it is installed (same numbers)."""
         texts = list(texts)
+        if len(texts) == 1 and self._one_note is not None:
+            z = self._one_note.logits(check_note(texts[0], where="note 1"))
+            if z is not None:
+                return self.categories.proba_of_one(z[:len(self.labels)])
         for i, t in enumerate(texts):
             check_note(t, where=f"note {i + 1}")
-        if len(texts) == 1 and self._one_note is not None:
-            z = self._one_note.logits(texts[0])
-            if z is not None:
-                return self.categories.proba_from_logits(z[:, :len(self.labels)])
         return self.scores(texts)[1]
 
     def classify(self, text: str, id=None, explain: bool = True) -> dict:
