@@ -61,6 +61,14 @@ def test_one_note_helper_gives_the_batch_scores_bit_for_bit(small_model, texts):
         assert z[L] == clue_logit[i]
     assert (small_model.predict_proba(texts[:1])[0] == batch[0]).all()
     assert (small_model.predict_proba(texts[-1:])[0] == batch[-1]).all()  # through the NumPy path
+    # The features it returns (for highlights) are the batch's row, value for value.
+    from textmine.normalize import normalize_text
+
+    feats = small_model.vectorizer.features(texts)
+    for i in (0, 5, len(texts) - 2):
+        _, one_feats = one.scored(normalize_text(texts[i]))
+        ids, vals = feats.row(i)
+        assert (one_feats.ids == ids).all() and (one_feats.vals == vals).all()
 
 
 @pytest.mark.parametrize("mode", ["multiclass", "multilabel"])

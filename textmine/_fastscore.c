@@ -106,10 +106,13 @@ static int cmp_int64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* logits(folded, tokens) -> tuple of k floats (X @ W + bias for this note), or None. */
+/* logits(folded, tokens, features=False) -> tuple of k floats (X @ W + bias for this note), or None.
+ * With features=True: (logits, ids, values), ids and values as bytes of int64 and float64 — the
+ * note's row of X, in id order, as the NumPy path computes it. */
 static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     PyObject *folded, *tokens;
-    if (!PyArg_ParseTuple(args, "UO!", &folded, &PyList_Type, &tokens)) return NULL;
+    int want_features = 0;
+    if (!PyArg_ParseTuple(args, "UO!|p", &folded, &PyList_Type, &tokens, &want_features)) return NULL;
     Py_ssize_t n_tok = PyList_GET_SIZE(tokens), n_chars = PyUnicode_GET_LENGTH(folded);
     int kind = PyUnicode_KIND(folded);
     const void *data = PyUnicode_DATA(folded);
@@ -204,22 +207,29 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     for (Py_ssize_t c = 0; c < k; c++) z[c] = 0.0;
     for (Py_ssize_t f = 0; f < n_feat; f++) {
         double v = vals[f] / sqrt(sq[occ[f] >= self->n_word]);
+        vals[f] = v;
         const double *row = rows + occ[f] * width + 1;
         for (Py_ssize_t c = 0; c < k; c++) {
             double t = v * row[c];
             z[c] += t;
         }
     }
-    result = PyTuple_New(k);
-    if (result == NULL) goto done;
+    PyObject *logits = PyTuple_New(k);
+    if (logits == NULL) goto done;
     for (Py_ssize_t c = 0; c < k; c++) {
         PyObject *x = PyFloat_FromDouble(z[c] + bias[c]);
         if (x == NULL) {
-            Py_CLEAR(result);
+            Py_DECREF(logits);
             goto done;
         }
-        PyTuple_SET_ITEM(result, c, x);
+        PyTuple_SET_ITEM(logits, c, x);
     }
+    if (!want_features) {
+        result = logits;
+        goto done;
+    }
+    result = Py_BuildValue("(Ny#y#)", logits, (const char *)occ, (Py_ssize_t)(n_feat * sizeof(int64_t)),
+                           (const char *)vals, (Py_ssize_t)(n_feat * sizeof(double)));
 done:
     PyMem_Free(arr);
     PyMem_Free(occ);
@@ -231,7 +241,8 @@ done:
 
 static PyMethodDef Scorer_methods[] = {
     {"logits", (PyCFunction)Scorer_logits, METH_VARARGS,
-     "logits(folded, tokens): X @ W + bias of one note as a tuple, or None (count beyond the table)."},
+     "logits(folded, tokens, features=False): X @ W + bias of one note as a tuple (with features: and the\n"
+     "note's feature ids and values as bytes), or None (a count beyond the table)."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ScorerType = {

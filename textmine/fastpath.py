@@ -377,11 +377,21 @@ class OneNoteScorer:
 
     def logits(self, text: str) -> tuple[float, ...] | None:
         """The ``k`` logits of ``text`` (raw, not yet normalised), or None."""
-        norm = normalize_text(text)
+        return self._run(normalize_text(text), False)
+
+    def scored(self, normalized: str) -> tuple[tuple[float, ...], Features] | None:
+        """Logits and TF-IDF features of one already-normalised note, or None."""
+        out = self._run(normalized, True)
+        if out is None:
+            return None
+        z, ids, vals = out
+        ids, vals = np.frombuffer(ids, dtype=np.int64), np.frombuffer(vals, dtype=np.float64)
+        return z, Features(1, np.zeros(len(ids), dtype=np.int64), ids, vals, np.array([0, len(ids)]))
+
+    def _run(self, norm: str, features: bool):
         # (The batch path cuts notes joined by line breaks; a line break is a token of its own that
         # ends every n-gram, so cutting the note alone gives the same n-grams.)
-        z = self._scorer.logits(" ".join(norm.split()), self._raw_tokens(norm))
-        return z
+        return self._scorer.logits(" ".join(norm.split()), self._raw_tokens(norm), features)
 
 
 class _Batch:

@@ -17,7 +17,7 @@ from .errors import EmptyTextError, NoteTypeError
 from .evidence import EvidenceExtractor
 from .explain import highlights
 from .fastpath import LeanCategories, LeanClue, LeanVectorizer, OneNoteScorer
-from .normalize import normalize
+from .normalize import normalize, normalize_text
 
 __all__ = ["Model", "check_note"]
 
@@ -88,6 +88,12 @@ class Model:
 
     def scores(self, texts: list[str], normalized: list[str] | None = None):
         """Features, category probabilities and clue-text logits of already-checked notes."""
+        if len(texts) == 1 and self._one_note is not None:  # the compiled helper: same numbers, faster
+            out = self._one_note.scored(normalized[0] if normalized is not None else normalize_text(texts[0]))
+            if out is not None:
+                z, feats = out
+                L = len(self.labels)
+                return feats, self.categories.proba_of_one(z[:L]), (np.array([z[L]]) if self.clue is not None else None)
         feats = self.vectorizer.features(texts, normalized)
         W, b = self._weights
         z = feats.matmul(W) + b
