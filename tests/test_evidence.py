@@ -250,3 +250,17 @@ def test_names_listed_with_spaces_and_masked_minority_names(ex):
     assert texts(ex.extract("签名：陈×× 周××")["persons"]) == ["陈××", "周××"]
     assert texts(ex.extract("村会计吐某和嘎查达特某都在场")["persons"]) == ["村会计吐某", "嘎查达特某"]
     assert "郑庄村" not in texts(ex.extract("淮阳区新站镇小郑庄村 郑书亭")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("村文书扎西顿珠说账本放在乡里", "村文书扎西顿珠"),        # a post and a Tibetan name are one person
+    ("那年的草场补助是嘎查会计巴特尔发的", "嘎查会计巴特尔"),   # Mongolian
+    ("陪同走访的有村民阿不都热合曼、王某", "阿不都热合曼"),     # Uyghur, two elements
+    ("问：你认识央金吗？答：认识，她家就在河边", "央金"),
+])
+def test_minority_names_without_a_han_surname(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_minority_name_elements_that_are_also_words_are_not_names(ex):
+    assert texts(ex.extract("村口种满了格桑花，后来才让他签了字")["persons"]) == []

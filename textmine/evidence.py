@@ -110,6 +110,27 @@ _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时�
 _MASKS = set("×xX*○〇某")
 _PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营")
 _DOT_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}·[\u4e00-\u9fa5]{2,5}")
+# Tibetan, Mongolian and Uyghur names have no Han surname, and jieba's HMM seldom proposes them
+# (村会计洛绒, 与会群众：多吉、央金, 职工代表阿不都热合曼); but a name is one or two elements from a
+# small stock (次仁 + 多吉, 阿不都 + 热合曼), so the stock finds them wherever they stand. Elements
+# that are also Han words or word pieces are left out (乌兰, 乌云, 那顺, 苏和, 加措, 拉巴); 才让 is
+# a name only when it does not read "only then let …" (才让他签, 才让人进), and 格桑花 is a flower.
+_MINORITY_NAME_PARTS = (
+    # Tibetan
+    "扎西 次仁 多吉 多杰 卓玛 卓嘎 卓尕 格桑 央金 拉姆 拉毛 平措 彭措 达娃 达瓦 尼玛 巴桑 旺堆 次旺 洛桑 罗布 "
+    "旦增 丹增 强巴 顿珠 边巴 普布 白玛 德吉 曲珍 益西 泽仁 泽让 泽旺 降措 降央 洛绒 索南 索朗 嘎玛 噶玛 四郎 "
+    "阿旺 措姆 桑吉 贡布 仁增 米玛 次珍 旺姆 普琼 才旦 青措 仁青 仁钦 多布杰 斯朗 斯郎 旺秀 更登 根登 久美 晋美 "
+    "洛松 欧珠 朗杰 南杰 坚参 坚赞 嘉措 江措 嘉央 土登 图登 巴珠 央宗 曲措 卓措 才仁 昂旺 桑珠 次措 边珍 拉珍 "
+    "白珍 桑姆 次旦 巴珍 尼珍 央拉 周措 贡保 完玛 旦巴 洛珠 仁措 措毛 卓么 "
+    # Mongolian
+    "巴特尔 斯琴 其其格 额尔敦 宝音 那仁 敖登 图雅 朝鲁 格日勒 阿拉坦 毕力格 巴雅尔 满都拉 乌力吉 特木尔 "
+    "吉日嘎拉 萨仁 高娃 斯日古楞 额尔德尼 哈斯 巴图 朝格图 苏日娜 乌日娜 "
+    # Uyghur
+    "阿不都 阿布都 阿卜杜 热合曼 买买提 艾买提 麦麦提 吐尔逊 阿依古丽 古丽 努尔 艾力 肉孜 依明 亚森 吾买尔 "
+    "托合提 玉素甫 阿迪力 艾尼瓦尔 艾山 阿里木 卡德尔 热依拉"
+).split()
+_MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=True) + ["才让(?![他她它我你俺咱们人大家村组])"])
+_MINORITY_NAME_RE = re.compile(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
@@ -437,6 +458,7 @@ class EvidenceExtractor:
                              if not (m.start() and t[m.start() - 1] in _MASKS and _MASKS & set(m.group()))]
         if "·" in t:  # 阿不力孜·买买提
             spans["persons"] += [m.span() for m in _DOT_NAME_RE.finditer(t)]
+        spans["persons"] += [m.span() for m in _MINORITY_NAME_RE.finditer(t)]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
