@@ -264,3 +264,20 @@ def test_minority_names_without_a_han_surname(ex, text, person):
 
 def test_minority_name_elements_that_are_also_words_are_not_names(ex):
     assert texts(ex.extract("村口种满了格桑花，后来才让他签了字")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("她男人前年在砖厂干活摔断了腿", "她男人"),                # spouses as villagers say them
+    ("低保名额给了他堂客的娘家", "他堂客"),
+    ("那块宅基地后来批给了伊表弟", "伊表弟"),                  # 闽南 伊 = he
+    ("我家男人在外地打工，地是我一个人种", "我家男人"),
+    ("合同是跟他哥签的，钱也打给了他哥", "他哥"),               # one character of kin after a pronoun
+    ("家父生前在村里有两亩口粮田", "家父"),
+])
+def test_kin_after_a_pronoun(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_pronoun_and_a_character_that_starts_another_word_is_not_kin(ex):
+    persons = texts(ex.extract("他哥们几个在镇上开店，她姐妹俩都嫁到外村，我娘家在河对岸")["persons"])
+    assert not any(p in persons for p in ("他哥", "她姐", "娘"))

@@ -92,7 +92,14 @@ _RELATION_WORDS = "|".join(sorted(set(
     "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
     "老岳父 爹 妈 爸 爸爸 妈妈 老爸 老妈 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
     "亲家 丈母娘 堂弟 堂哥 堂兄 堂叔 堂侄 堂兄弟 兄弟 叔叔 弟家 哥家 侄儿 侄媳妇 孙子 孙女 远房亲戚 叔 婶婶 公公 "
-    "婆婆 闺女 儿女 父亲 母亲 老爹 老娘 朋友 同学 战友 发小 干儿子 干女儿 亲属 家属".split()), key=len, reverse=True))
+    "婆婆 闺女 儿女 父亲 母亲 老爹 老娘 朋友 同学 战友 发小 干儿子 干女儿 亲属 家属 "
+    # spouses and elders as villagers of many regions say them: 她男人, 我老公, 他堂客 (湖南), 他屋里人
+    # (湖北), 我阿妈, 他岳老子, 村主任的大舅哥
+    "男人 老公 堂客 屋里人 婆娘 奶奶 爷爷 阿妈 阿爸 阿爹 父母 大姨 二姨 小姨 姑姑 姑妈 岳母 岳老子 大舅哥 小姨子 "
+    "外孙 外孙女 外孙子 孙媳妇 表侄 堂姐 堂妹".split()), key=len, reverse=True))
+# After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
+# 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
+_PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]")
@@ -397,7 +404,10 @@ class EvidenceExtractor:
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             # a relative through a pronoun: 他老婆, 俺侄子; after 我 the annotations keep the relative
             # alone (我叔叔 → 叔叔, 13 times in 20); 其 + relative is almost never annotated (1 in 32)
-            rf"|[他她俺](?:{_RELATION_WORDS})|(?<=我)(?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
+            # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟); 他家/我家 + kin is said as
+            # much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the writer's own parents or husband
+            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=我){_PRONOUN_KIN}|小舅子|老丈人|连襟"
+            rf"|家父|家母|先父|先母|亡夫"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
             rf"|(?:渔民|牧民|茶农|种植户|养殖户|危改户|低保户|五保户|贫困户|负责人|船老大"
