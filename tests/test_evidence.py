@@ -281,3 +281,20 @@ def test_kin_after_a_pronoun(ex, text, person):
 def test_pronoun_and_a_character_that_starts_another_word_is_not_kin(ex):
     persons = texts(ex.extract("他哥们几个在镇上开店，她姐妹俩都嫁到外村，我娘家在河对岸")["persons"])
     assert not any(p in persons for p in ("他哥", "她姐", "娘"))
+
+
+@pytest.mark.parametrize("text, person", [
+    ("管账的是他表舅，外号“钱串子”，谁也查不了", "钱串子"),      # a nickname after 外号
+    ("村里人都叫他王大头，他也不恼", "王大头"),
+    ("工程包给了一个叫“马三”的外地人", "马三"),
+    ("他一瘸一拐的，屯里都喊他张瘸子", "张瘸子"),               # a nickname by a trait
+    ("修渠的钱是二愣子去镇上领的", "二愣子"),                   # a village nickname stem
+    ("施工队的（村民称“老焦”）没给工钱", "老焦"),               # a familiar name before a closing quote
+])
+def test_nicknames(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_tell_him_to_is_not_a_nickname(ex):
+    persons = texts(ex.extract("你叫他明天再来，叫他来对质，他不敢")["persons"])
+    assert persons == []
