@@ -298,3 +298,10 @@ def test_nicknames(ex, text, person):
 def test_tell_him_to_is_not_a_nickname(ex):
     persons = texts(ex.extract("你叫他明天再来，叫他来对质，他不敢")["persons"])
     assert persons == []
+
+
+def test_a_mask_in_a_place_name_is_not_cut_short_to_a_name(ex):
+    # 区 and 师 are surnames too: 区× (giving back one ×) or 区某 + 镇 as a given name must not be found
+    persons = texts(ex.extract("来电人：湟中区××镇下营村村民；涵江区某镇；第七师某团某连连长张××")["persons"])
+    assert not any(p.startswith(("区", "师")) for p in persons)
+    assert texts(ex.extract("区××说他没收钱")["persons"]) == ["区××"]

@@ -70,7 +70,9 @@ SURNAMES = (
     "萧赖钮阎"
 )
 _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令狐|公孙|长孙|宇文|尉迟|[{SURNAMES}])"
-_MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
+# Atomic: a mask is taken whole, so that the check after it (not 镇, 村 …) cannot be dodged by giving
+# back a character (湟中区××镇 is a place, not the name 区×).
+_MASK = r"(?>某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 # A masked name's first character may also be the first syllable of a Uyghur, Mongolian or Tibetan
 # name (吐某, 热某, 萨某, 次某): with 某 or × after it, it can only be a name.
 _MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓]){_MASK}"
@@ -79,7 +81,8 @@ _DIGIT = r"[0-9]"
 # A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
 # follows 张某: the character must not be a function word or a common verb of speech, and what
 # comes after it must be a boundary (punctuation, 说, 的, 等 …).
-_NOT_GIVEN = "是的了着过在和与及跟同把被让对给从向说讲称也都就又还已将要去来到做拿收签等家一不没这那个们之"
+# (nor a unit of a place: 涵江区某镇, 某师某团)
+_NOT_GIVEN = "是的了着过在和与及跟同把被让对给从向说讲称也都就又还已将要去来到做拿收签等家一不没这那个们之镇乡村县市区街社组团"
 _GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
           rf"(?=[是的，,。、；;：:）)（(\s说讲称等]|$)")
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
@@ -385,7 +388,7 @@ class EvidenceExtractor:
     def _masked_re(self):
         return guarded((
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
-            rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
+            rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组团])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
