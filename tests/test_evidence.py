@@ -305,3 +305,13 @@ def test_a_mask_in_a_place_name_is_not_cut_short_to_a_name(ex):
     persons = texts(ex.extract("来电人：湟中区××镇下营村村民；涵江区某镇；第七师某团某连连长张××")["persons"])
     assert not any(p.startswith(("区", "师")) for p in persons)
     assert texts(ex.extract("区××说他没收钱")["persons"]) == ["区××"]
+
+
+@pytest.mark.parametrize("text", ["来电人反映，村里的路灯坏了", "举报人：匿名（男）", "来电人表示理解，挂断电话",
+                                  "来访人讲述，去年的补贴没发"])
+def test_what_a_record_says_of_the_caller_is_not_a_name(ex, text):
+    assert texts(ex.extract(text)["persons"]) == []
+
+
+def test_a_name_after_the_caller_label_is_still_found(ex):
+    assert "龚秀英" in texts(ex.extract("来电人：龚秀英，反映村里的路灯坏了")["persons"])

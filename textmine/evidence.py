@@ -423,8 +423,10 @@ class EvidenceExtractor:
 
     @cached_property
     def _intro_re(self):
-        # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等
+        # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等 —
+        # not what a record says of the caller there (来电人反映，举报人：匿名, 来电人表示理解, 来访人讲述)
         return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访|申请|当事)人[：:]?)"
+                          rf"(?!反映|匿名|要求|要得|诉称|表示|问|都|还|说|讲|解释|觉得|自述|自称|称|的|特别|某|是)"
                           rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)"
                           # a full name after more such words, 叫 or a kin word: 投诉人孙建华反映, 当事人杨光明称,
                           # 有个年轻人叫谢志强，老伴王德福（
