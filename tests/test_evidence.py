@@ -315,3 +315,13 @@ def test_what_a_record_says_of_the_caller_is_not_a_name(ex, text):
 
 def test_a_name_after_the_caller_label_is_still_found(ex):
     assert "龚秀英" in texts(ex.extract("来电人：龚秀英，反映村里的路灯坏了")["persons"])
+
+
+def test_a_post_before_a_meeting_or_a_head_count_names_the_body(ex):
+    persons = texts(ex.extract("没开村民代表大会，党员会上也没讲；到会：村民代表12人、老党员五名")["persons"])
+    assert persons == []
+
+
+def test_a_post_before_will_or_a_small_count_is_still_a_person(ex):
+    assert "村主任" in texts(ex.extract("村主任会来解释的，他答应了")["persons"])
+    assert "会计" in texts(ex.extract("村部平时只有会计一人值班")["persons"])

@@ -146,6 +146,12 @@ _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", 
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
 _CLASS_WORDS = {"党员", "预备党员", "流动党员", "贫困户", "特困户"}
+# A bare post or status before the name of a meeting or a head count names the body, not a person:
+# 村民代表大会, 没开村民代表会, 党员会上, 参加：村民代表9人, 老党员十二名. (会 alone only where it
+# cannot be "will": 村主任会来; and a count of three or more: 会计一人值班 is one person, and in
+# 书记何某和村文书两人 the two are the people just named.)
+_GATHERING = re.compile(r"(?:评议|代表)?(?:会议|大会)|(?:评议|代表)?会(?=[上里前后，,。、；;\s）)决记纪通开召])"
+                        r"|(?:[0-9]{2,3}|[3-9]|[三四五六七八九十几][一二三四五六七八九十几]?)(?:人|名|户|位)")
 # Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
 _STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
@@ -353,7 +359,7 @@ class EvidenceExtractor:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("_post_re", "_act_re", "_masked_re", "_intro_re", "_tagger"):
+        for key in ("_post_re", "_post_words", "_act_re", "_masked_re", "_intro_re", "_tagger"):
             state.pop(key, None)
         return state
 
@@ -379,6 +385,10 @@ class EvidenceExtractor:
         status = _trie([p for p in posts if p in _STATUS_WORDS])
         return guarded((rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?"
                                   + (f"|{status}" if status else "")))
+
+    @cached_property
+    def _post_words(self) -> frozenset[str]:
+        return frozenset(_read_lexicon(self.posts))
 
     @cached_property
     def _act_re(self):
@@ -514,7 +524,8 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
-        spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS]
+        spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
+                            and not (t[s:e] in self._post_words and _GATHERING.match(t, e))]
         return spans
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
