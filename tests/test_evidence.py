@@ -325,3 +325,16 @@ def test_a_post_before_a_meeting_or_a_head_count_names_the_body(ex):
 def test_a_post_before_will_or_a_small_count_is_still_a_person(ex):
     assert "村主任" in texts(ex.extract("村主任会来解释的，他答应了")["persons"])
     assert "会计" in texts(ex.extract("村部平时只有会计一人值班")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("连队的指导员说这笔钱是团里扣的", "指导员"),               # 兵团连队 posts
+    ("副连长王某把承包地转给了外人", "副连长王某"),
+    ("仓库钥匙一直在村保管员手里", "村保管员"),
+])
+def test_posts_of_bingtuan_companies_and_storekeepers(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_connected_is_not_a_company_commander(ex):
+    assert texts(ex.extract("连续三年没公开，接连出了几次事")["persons"]) == []
