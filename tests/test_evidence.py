@@ -338,3 +338,16 @@ def test_posts_of_bingtuan_companies_and_storekeepers(ex, text, person):
 
 def test_connected_is_not_a_company_commander(ex):
     assert texts(ex.extract("连续三年没公开，接连出了几次事")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("承包鱼塘的是他二舅，一年才交八百", "他二舅"),             # kin by birth order
+    ("低保名单里有组长的三婶", "组长的三婶"),
+    ("村主任他大舅哥开的砖厂", "村主任他大舅哥"),
+])
+def test_kin_by_birth_order(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_woman_called_big_sister_is_not_kin_of_nobody(ex):
+    assert texts(ex.extract("食堂做饭的大姐说菜钱不够")["persons"]) == []

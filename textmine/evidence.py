@@ -99,7 +99,10 @@ _RELATION_WORDS = "|".join(sorted(set(
     # spouses and elders as villagers of many regions say them: 她男人, 我老公, 他堂客 (湖南), 他屋里人
     # (湖北), 我阿妈, 他岳老子, 村主任的大舅哥
     "男人 老公 堂客 屋里人 婆娘 奶奶 爷爷 阿妈 阿爸 阿爹 父母 大姨 二姨 小姨 姑姑 姑妈 岳母 岳老子 大舅哥 小姨子 "
-    "外孙 外孙女 外孙子 孙媳妇 表侄 堂姐 堂妹".split()), key=len, reverse=True))
+    "外孙 外孙女 外孙子 孙媳妇 表侄 堂姐 堂妹 "
+    # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
+    "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
+    "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂".split()), key=len, reverse=True))
 # After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
 # 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
 _PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
