@@ -351,3 +351,8 @@ def test_kin_by_birth_order(ex, text, person):
 
 def test_a_woman_called_big_sister_is_not_kin_of_nobody(ex):
     assert texts(ex.extract("食堂做饭的大姐说菜钱不够")["persons"]) == []
+
+
+def test_full_names_jieba_knows_and_clans_by_surname(ex):
+    assert "王淑琴" in texts(ex.extract("我们村那个会计叫王淑琴，她去年把钱扣了")["persons"])
+    assert not any(p.endswith("姓") for p in texts(ex.extract("我们村龚姓占大半，龚姓各户都投了票")["persons"]))

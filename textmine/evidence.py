@@ -121,7 +121,7 @@ _ROLE_ENDINGS = set("商子匠工机生理人板长头傅")
 _NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _MASKS = set("×xX*○〇某")
-_PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营")
+_PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营圩")
 _DOT_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}·[\u4e00-\u9fa5]{2,5}")
 # Tibetan, Mongolian and Uyghur names have no Han surname, and jieba's HMM seldom proposes them
 # (村会计洛绒, 与会群众：多吉、央金, 职工代表阿不都热合曼); but a name is one or two elements from a
@@ -506,8 +506,10 @@ class EvidenceExtractor:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
                 spans["persons"].append((s, e))
-            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word
-                    and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄: villages jieba takes for names
+            # nrfg: a full name jieba has seen (王淑琴); a clan by its surname (李姓占大半) is no person
+            if (flag in ("nr", "nrfg") and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
+                    and "一" not in word and word[-1] != "姓"
+                    and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄, 孙圩: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
                 elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
