@@ -356,3 +356,8 @@ def test_a_woman_called_big_sister_is_not_kin_of_nobody(ex):
 def test_full_names_jieba_knows_and_clans_by_surname(ex):
     assert "王淑琴" in texts(ex.extract("我们村那个会计叫王淑琴，她去年把钱扣了")["persons"])
     assert not any(p.endswith("姓") for p in texts(ex.extract("我们村龚姓占大半，龚姓各户都投了票")["persons"]))
+
+
+def test_a_given_name_jieba_tags_as_an_adjective(ex):
+    assert "杜勤快" in texts(ex.extract("我们组的村民杜勤快，今年七十")["persons"])
+    assert texts(ex.extract("他说得很认真，真的")["persons"]) == []

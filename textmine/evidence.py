@@ -587,7 +587,8 @@ def _join_split_names(tags):
     """jieba often cuts a full name it does not know into surname + given name, and tags the parts
     as anything (王/nr 桂兰/ns, 周/nr 海峰/n, 刘/zg 长海/ns): join them into one name tag when the
     pair stands where names stand — after punctuation, 叫 or a word such as 村民 or 侄子, and before
-    punctuation, 家 or 说."""
+    punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
+    when jieba took the surname for one."""
     # Only single-character surname tokens can start a split name: find them first (most notes have
     # few), rather than walking every token in Python.
     starts = [i for i, tag in enumerate(tags[:-1]) if len(tag[0]) == 1 and tag[0] in SURNAMES]
@@ -600,7 +601,7 @@ def _join_split_names(tags):
         prev, tag = tags[i], tags[i + 1]
         if (1 <= len(tag[0]) <= 2
                 and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
-                     or (tag[1] in _NAME_PARTS and len(tag[0]) == 2 and "\u4e00" <= tag[0][0] <= "\u9fa5"
+                     or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2 and "\u4e00" <= tag[0][0] <= "\u9fa5"
                          and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
             out += tags[done:i]
             out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
