@@ -361,3 +361,15 @@ def test_full_names_jieba_knows_and_clans_by_surname(ex):
 def test_a_given_name_jieba_tags_as_an_adjective(ex):
     assert "杜勤快" in texts(ex.extract("我们组的村民杜勤快，今年七十")["persons"])
     assert texts(ex.extract("他说得很认真，真的")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("隔壁刘爷爷家也没领到", "刘爷爷"),                         # old people by surname
+    ("签字的是村民岩某和玉某", "岩某"),                          # masked Dai names
+])
+def test_old_neighbours_and_masked_dai_names(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_and_grandma_is_not_a_surname(ex):
+    assert "和奶奶" not in texts(ex.extract("我和奶奶一起去的村部")["persons"])

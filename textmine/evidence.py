@@ -73,9 +73,9 @@ _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令�
 # Atomic: a mask is taken whole, so that the check after it (not 镇, 村 …) cannot be dodged by giving
 # back a character (湟中区××镇 is a place, not the name 区×).
 _MASK = r"(?>某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
-# A masked name's first character may also be the first syllable of a Uyghur, Mongolian or Tibetan
-# name (吐某, 热某, 萨某, 次某): with 某 or × after it, it can only be a name.
-_MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓]){_MASK}"
+# A masked name's first character may also be the first syllable of a Uyghur, Mongolian, Tibetan
+# or Dai name (吐某, 热某, 萨某, 次某; 刀某, 岩某, 召某): with 某 or × after it, it can only be a name.
+_MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓刀岩召]){_MASK}"
 _DIGIT = r"[0-9]"
 
 # A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
@@ -415,6 +415,8 @@ class EvidenceExtractor:
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
             rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
             rf"|孃孃|阿婆|阿公|阿姨|寡妇|大姐)"  # 符先生, 赵老四, 韩大哥, 王寡妇
+            # old people by surname, as neighbours call them: 马奶奶, 刘爷爷, 耿太太, 黄婆婆
+            rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:奶奶|爷爷|太太|婆婆)"
             # nicknames by a trait (李瘸子, 刘癞子, 王麻子, 赵大炮) and by the stems of village nicknames
             # (二狗子, 小六子, 三娃子, 二柱子)
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:瘸子|癞子|麻子|瞎子|聋子|拐子"
