@@ -373,3 +373,13 @@ def test_old_neighbours_and_masked_dai_names(ex, text, person):
 
 def test_and_grandma_is_not_a_surname(ex):
     assert "和奶奶" not in texts(ex.extract("我和奶奶一起去的村部")["persons"])
+
+
+def test_capital_numerals_in_an_amount_are_not_surnames(ex):
+    ev = ex.extract("招待费合计壹万叁仟陆佰元，门面租金肆万伍仟元整，陆某说不知道")
+    assert texts(ev["persons"]) == ["陆某"]
+
+
+@pytest.mark.parametrize("text", ["本人现居深圳，老家在某村", "本人年事已高，行动不便", "备注：来电人情绪激动"])
+def test_what_a_writer_says_of_themself_is_not_a_name(ex, text):
+    assert texts(ex.extract(text)["persons"]) == []

@@ -439,9 +439,11 @@ class EvidenceExtractor:
     @cached_property
     def _intro_re(self):
         # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等 —
-        # not what a record says of the caller there (来电人反映，举报人：匿名, 来电人表示理解, 来访人讲述)
+        # not what a record says of the caller there (来电人反映，举报人：匿名, 来访人讲述, 本人现居香港,
+        # 本人年事已高, 反映人情绪稳定)
         return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访|申请|当事)人[：:]?)"
-                          rf"(?!反映|匿名|要求|要得|诉称|表示|问|都|还|说|讲|解释|觉得|自述|自称|称|的|特别|某|是)"
+                          rf"(?!反映|匿名|要求|要得|诉称|表示|问|都|还|说|讲|解释|觉得|自述|自称|称|的|特别|某|是"
+                          rf"|现居|现住|年事|年纪|情绪|口述|身体|家住|系|因|在|已|曾|多次|特此|郑重|自愿|愿意)"
                           rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)"
                           # a full name after more such words, 叫 or a kin word: 投诉人孙建华反映, 当事人杨光明称,
                           # 有个年轻人叫谢志强，老伴王德福（
@@ -531,8 +533,10 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
+        # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
         spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
-                            and not (t[s:e] in self._post_words and _GATHERING.match(t, e))]
+                            and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
+                            and not _overlaps_any(s, e, spans["amounts"])]
         return spans
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
