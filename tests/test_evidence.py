@@ -383,3 +383,17 @@ def test_capital_numerals_in_an_amount_are_not_surnames(ex):
 @pytest.mark.parametrize("text", ["本人现居深圳，老家在某村", "本人年事已高，行动不便", "备注：来电人情绪激动"])
 def test_what_a_writer_says_of_themself_is_not_a_name(ex, text):
     assert texts(ex.extract(text)["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("地包给了谁？给了小郑！一亩才一百", "小郑"),                 # a familiar name before ！, （ or the end
+    ("村民代表老葛（支书的本家）说", "老葛"),
+    ("签字：看仓库的老汪", "老汪"),
+    ("村民贝某反映路灯不亮", "贝某"),                           # 贝, 綦: surnames too
+])
+def test_familiar_names_before_any_punctuation_and_rarer_surnames(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_slush_fund_is_not_a_familiar_name(ex):
+    assert texts(ex.extract("设立小金库（账外）！种的小麦？救灾大米，养老金。")["persons"]) == []

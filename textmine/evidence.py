@@ -67,7 +67,7 @@ SURNAMES = (
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴"
     "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那"
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "萧赖钮阎"
+    "萧赖钮阎贝綦"
 )
 _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令狐|公孙|长孙|宇文|尉迟|[{SURNAMES}])"
 # Atomic: a mask is taken whole, so that the check after it (not 镇, 村 …) cannot be dodged by giving
@@ -144,7 +144,8 @@ _MINORITY_NAME_PARTS = (
 ).split()
 _MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=True) + ["才让(?![他她它我你俺咱们人大家村组])"])
 _MINORITY_NAME_RE = re.compile(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
-_FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
+# (not 麦, 米: 小麦, 大米, 小米 are grain)
+_FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
@@ -408,7 +409,8 @@ class EvidenceExtractor:
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:姐|哥|婶|叔|伯|嫂|姨)(?![夫们子妹弟])"
             rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
-            rf"|[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」]))"
+            # (and from 养老金 by what precedes it)
+            rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$))"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
