@@ -397,3 +397,8 @@ def test_familiar_names_before_any_punctuation_and_rarer_surnames(ex, text, pers
 
 def test_a_slush_fund_is_not_a_familiar_name(ex):
     assert texts(ex.extract("设立小金库（账外）！种的小麦？救灾大米，养老金。")["persons"]) == []
+
+
+def test_a_prefix_familiar_names_of_the_south(ex):
+    assert "阿强" in texts(ex.extract("鱼塘后来是阿强在管，一年交两千")["persons"])
+    assert texts(ex.extract("他去阿根廷打工了，阿富汗那边也去过")["persons"]) == []

@@ -411,6 +411,9 @@ class EvidenceExtractor:
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
             # (and from 养老金 by what precedes it)
             rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$))"
+            # 阿 + a given-name character is how 粤, 闽 and 客家 villages call people (阿水, 阿梅, 阿强),
+            # told from 阿根廷, 阿富汗 by the same boundary as 老王
+            rf"|阿[{''.join(sorted(_GIVEN_CHARS))}](?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
