@@ -143,7 +143,7 @@ _MINORITY_NAME_PARTS = (
     "托合提 玉素甫 阿迪力 艾尼瓦尔 艾山 阿里木 卡德尔 热依拉"
 ).split()
 _MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=True) + ["才让(?![他她它我你俺咱们人大家村组])"])
-_MINORITY_NAME_RE = re.compile(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
+_MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
 # (not 麦, 米: 小麦, 大米, 小米 are grain)
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
