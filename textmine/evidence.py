@@ -9,13 +9,17 @@ How each type is found:
   class of people, not a person; 村民, 党员, 村民代表 stay apart from a name after them, as the
   annotations have it); masked names (张某, 王××, 李**, 赵某某) and their given
   name (沈某平, 张某伟 — a common given-name character that starts no dictionary word with what
-  follows); honorifics and familiar names (王书记, 老王, 小杨, 老常家); households (汪家);
-  role words told by their last morpheme (鱼贩子, 木材商, 护工); names after 叫, 来电人：, 老伴;
-  person names tagged ``nr`` by the jieba-rs part-of-speech tagger (its HMM is what finds unseen
-  names), and full names it cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or
-  村民, before punctuation). A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜,
-  村支书兼主任杨某某); relatives named through a person are part of it (村主任的儿媳妇,
-  王书记的一个外甥, 徐某某之子); a role named by its business takes it in (饭店老板);
+  follows); honorifics and familiar names (王书记, 老王, 小杨, 老常家, 阿水, 马奶奶); households (汪家);
+  nicknames (外号“刘大喇叭”, 大伙叫他高干部, 李瘸子, 二狗子); role words told by their last morpheme
+  (鱼贩子, 木材商, 护工); names after 叫, 来电人：, 老伴; Tibetan, Mongolian and Uyghur names by
+  their stock of name elements (次仁多吉, 巴特尔, 阿不都热合曼); person names tagged ``nr``/``nrfg``
+  by the jieba-rs part-of-speech tagger (its HMM is what finds unseen names), and full names it
+  cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or 村民, before punctuation).
+  A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜, 村支书兼主任杨某某);
+  relatives named through a person or a pronoun are part of it (村主任的儿媳妇, 王书记的一个外甥,
+  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅); a role named by its business takes it in (饭店老板).
+  A bare post before a meeting or a head count (村民代表大会, 村民代表12人) and anything inside an
+  amount (壹万叁仟陆佰元) are not persons;
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), a figure in 万 standing
   alone, and a bare figure that is money by its context (一户五十, 每亩扣五十, 七百一亩); areas,
   weights and counts (亩, 斤, 户) are never money; hedges such as 约/大概 and 以上 stay outside;
