@@ -402,3 +402,17 @@ def test_a_slush_fund_is_not_a_familiar_name(ex):
 def test_a_prefix_familiar_names_of_the_south(ex):
     assert "阿强" in texts(ex.extract("鱼塘后来是阿强在管，一年交两千")["persons"])
     assert texts(ex.extract("他去阿根廷打工了，阿富汗那边也去过")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("低保给了会计家二儿子，他在城里有房", "会计家二儿子"),        # a household's children by birth order
+    ("砂场是支书家老三开的", "支书家老三"),
+    ("刘会计的小女儿也吃着低保", "刘会计的小女儿"),
+])
+def test_children_by_birth_order(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_group_of_relatives_stays_apart(ex):
+    persons = texts(ex.extract("救灾的米面油，村支书韩某家的亲戚都领了")["persons"])
+    assert "村支书韩某" in persons

@@ -106,13 +106,17 @@ _RELATION_WORDS = "|".join(sorted(set(
     "外孙 外孙女 外孙子 孙媳妇 表侄 堂姐 堂妹 "
     # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
     "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
-    "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂".split()), key=len, reverse=True))
+    "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂 "
+    "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子".split()),
+    key=len, reverse=True))
 # After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
 # 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
 _PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
+# 会计家二儿子, 会计家的二小子, 支书家老三: a household's children by birth order (老三 only after 家:
+# 王某老大不高兴); but 支书家的几个亲戚 is a group, and stays apart
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
-                       rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]")
+                       rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
 # Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
 _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
