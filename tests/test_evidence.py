@@ -416,3 +416,15 @@ def test_children_by_birth_order(ex, text, person):
 def test_a_group_of_relatives_stays_apart(ex):
     persons = texts(ex.extract("救灾的米面油，村支书韩某家的亲戚都领了")["persons"])
     assert "村支书韩某" in persons
+
+
+@pytest.mark.parametrize("text, person", [
+    ("选上以后，村里大小事都系佢同佢细佬话事", "佢细佬"),       # 粤/客家 kin after 佢
+    ("𠊎阿妈今年八十了，高龄津贴一直没领到", "阿妈"),            # after 𠊎 (I), the kin alone, as after 我
+])
+def test_southern_kin_words_and_pronouns(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_southern_kin_words_without_a_pronoun_are_not_persons(ex):
+    assert texts(ex.extract("佢细心得很，家姐妹们都来了")["persons"]) == []

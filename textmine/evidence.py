@@ -107,7 +107,10 @@ _RELATION_WORDS = "|".join(sorted(set(
     # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
     "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
     "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂 "
-    "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子".split()),
+    "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子 "
+    # 粤, 客家 and 四川 words for kin: 佢细佬 (his younger brother), 家姐, 外父/外母 (in-laws), 老豆,
+    # 阿嫲, 阿姆 (mother), 我老汉儿 (my father)
+    "细佬 家姐 外父 外母 老豆 阿嫲 阿爷 阿姆 老汉儿 老妹".split()),
     key=len, reverse=True))
 # After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
 # 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
@@ -152,6 +155,9 @@ _MINORITY_NAME_PARTS = (
 ).split()
 _MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=True) + ["才让(?![他她它我你俺咱们人大家村组])"])
 _MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
+# What may follow a familiar name (老王说, 小周也, 老宋（, 小马！): punctuation or a word that cannot
+# continue the two characters into another word (老师, 小金库, 大方).
+_FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
 # (not 麦, 米: 小麦, 大米, 小米 are grain)
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
@@ -418,10 +424,10 @@ class EvidenceExtractor:
             rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
             # (and from 养老金 by what precedes it)
-            rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$))"
+            rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|{_FAMILIAR_END})"
             # 阿 + a given-name character is how 粤, 闽 and 客家 villages call people (阿水, 阿梅, 阿强),
             # told from 阿根廷, 阿富汗 by the same boundary as 老王
-            rf"|阿[{''.join(sorted(_GIVEN_CHARS))}](?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
+            rf"|阿[{''.join(sorted(_GIVEN_CHARS))}]{_FAMILIAR_END}"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
@@ -440,9 +446,10 @@ class EvidenceExtractor:
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             # a relative through a pronoun: 他老婆, 俺侄子; after 我 the annotations keep the relative
             # alone (我叔叔 → 叔叔, 13 times in 20); 其 + relative is almost never annotated (1 in 32)
-            # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟); 他家/我家 + kin is said as
-            # much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the writer's own parents or husband
-            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=我){_PRONOUN_KIN}|小舅子|老丈人|连襟"
+            # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟), 𠊎 and 阮 "I/my" (𠊎阿爸);
+            # 他家/我家 + kin is said as much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the
+            # writer's own parents or husband
+            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
             rf"|家父|家母|先父|先母|亡夫"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
@@ -469,7 +476,8 @@ class EvidenceExtractor:
                           rf"|(?:外号|绰号|诨名|诨号|小名|人称)[：:]?(?:[“\"「](?P<nick>[^”\"」\s]{{2,5}})[”\"」]"
                           rf"|(?P<nick_bare>[\u4e00-\u9fa5]{{2,4}}?)(?=[，,。、；;：:\s）)]|$))"
                           rf"|[叫喊管][他她](?:叫|做)?(?:[“\"「](?P<called>[^”\"」\s]{{2,5}})[”\"」]"
-                          rf"|(?P<called_bare>(?:[{_HONORIFIC_SURNAMES}]|[老小大二三四五六七八九])[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;：:\s）)]|$))"
+                          rf"|(?P<called_bare>(?:[{_HONORIFIC_SURNAMES}]|[老小大二三四五六七八九])[\u4e00-\u9fa5]{{1,2}})"
+                          rf"(?=[，,。、；;：:\s）)]|$))"
                           rf"|叫[“\"「](?P<quoted>(?:{_SUR}|[老小大二三四五六七八九])[\u4e00-\u9fa5]{{1,3}})[”\"」]")
 
     @cached_property
@@ -620,7 +628,8 @@ def _join_split_names(tags):
         prev, tag = tags[i], tags[i + 1]
         if (1 <= len(tag[0]) <= 2
                 and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
-                     or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2 and "\u4e00" <= tag[0][0] <= "\u9fa5"
+                     or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2
+                         and "\u4e00" <= tag[0][0] <= "\u9fa5"
                          and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
             out += tags[done:i]
             out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
