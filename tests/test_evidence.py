@@ -318,7 +318,7 @@ def test_a_name_after_the_caller_label_is_still_found(ex):
 
 
 def test_a_post_before_a_meeting_or_a_head_count_names_the_body(ex):
-    persons = texts(ex.extract("没开村民代表大会，党员会上也没讲；到会：村民代表12人、老党员五名")["persons"])
+    persons = texts(ex.extract("没开村民代表大会，党员会上也没讲；到会：村民代表12人、老党员五名；老党员座谈会")["persons"])
     assert persons == []
 
 

@@ -165,10 +165,10 @@ _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", 
 # 三十户"): not a person on their own.
 _CLASS_WORDS = {"党员", "预备党员", "流动党员", "贫困户", "特困户"}
 # A bare post or status before the name of a meeting or a head count names the body, not a person:
-# 村民代表大会, 没开村民代表会, 党员会上, 参加：村民代表9人, 老党员十二名. (会 alone only where it
-# cannot be "will": 村主任会来; and a count of three or more: 会计一人值班 is one person, and in
-# 书记何某和村文书两人 the two are the people just named.)
-_GATHERING = re.compile(r"(?:评议|代表)?(?:会议|大会)|(?:评议|代表)?会(?=[上里前后，,。、；;\s）)决记纪通开召])"
+# 村民代表大会, 没开村民代表会, 党员会上, 老党员座谈会, 参加：村民代表9人, 老党员十二名. (会 alone
+# only where it cannot be "will": 村主任会来; and a count of three or more: 会计一人值班 is one
+# person, and in 书记何某和村文书两人 the two are the people just named.)
+_GATHERING = re.compile(r"(?:座谈|评议|代表)?(?:会议|大会)|(?:座谈|评议|代表)?会(?=[上里前后，,。、；;\s）)决记纪通开召]|$)"
                         r"|(?:[0-9]{2,3}|[3-9]|[三四五六七八九十几][一二三四五六七八九十几]?)(?:人|名|户|位)")
 # Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
 _STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
