@@ -428,3 +428,7 @@ def test_southern_kin_words_and_pronouns(ex, text, person):
 
 def test_southern_kin_words_without_a_pronoun_are_not_persons(ex):
     assert texts(ex.extract("佢细心得很，家姐妹们都来了")["persons"]) == []
+
+
+def test_a_caller_surnamed_zeng_is_still_a_name(ex):
+    assert "曾国华" in texts(ex.extract("来电人曾国华，反映路灯坏了；本人曾多次反映")["persons"])
