@@ -250,3 +250,185 @@ def test_names_listed_with_spaces_and_masked_minority_names(ex):
     assert texts(ex.extract("签名：陈×× 周××")["persons"]) == ["陈××", "周××"]
     assert texts(ex.extract("村会计吐某和嘎查达特某都在场")["persons"]) == ["村会计吐某", "嘎查达特某"]
     assert "郑庄村" not in texts(ex.extract("淮阳区新站镇小郑庄村 郑书亭")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("村文书扎西顿珠说账本放在乡里", "村文书扎西顿珠"),        # a post and a Tibetan name are one person
+    ("那年的草场补助是嘎查会计巴特尔发的", "嘎查会计巴特尔"),   # Mongolian
+    ("陪同走访的有村民阿不都热合曼、王某", "阿不都热合曼"),     # Uyghur, two elements
+    ("问：你认识央金吗？答：认识，她家就在河边", "央金"),
+])
+def test_minority_names_without_a_han_surname(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_minority_name_elements_that_are_also_words_are_not_names(ex):
+    assert texts(ex.extract("村口种满了格桑花，后来才让他签了字")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("她男人前年在砖厂干活摔断了腿", "她男人"),                # spouses as villagers say them
+    ("低保名额给了他堂客的娘家", "他堂客"),
+    ("那块宅基地后来批给了伊表弟", "伊表弟"),                  # 闽南 伊 = he
+    ("我家男人在外地打工，地是我一个人种", "我家男人"),
+    ("合同是跟他哥签的，钱也打给了他哥", "他哥"),               # one character of kin after a pronoun
+    ("家父生前在村里有两亩口粮田", "家父"),
+])
+def test_kin_after_a_pronoun(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_pronoun_and_a_character_that_starts_another_word_is_not_kin(ex):
+    persons = texts(ex.extract("他哥们几个在镇上开店，她姐妹俩都嫁到外村，我娘家在河对岸")["persons"])
+    assert not any(p in persons for p in ("他哥", "她姐", "娘"))
+
+
+@pytest.mark.parametrize("text, person", [
+    ("管账的是他表舅，外号“钱串子”，谁也查不了", "钱串子"),      # a nickname after 外号
+    ("村里人都叫他王大头，他也不恼", "王大头"),
+    ("工程包给了一个叫“马三”的外地人", "马三"),
+    ("他一瘸一拐的，屯里都喊他张瘸子", "张瘸子"),               # a nickname by a trait
+    ("修渠的钱是二愣子去镇上领的", "二愣子"),                   # a village nickname stem
+    ("施工队的（村民称“老焦”）没给工钱", "老焦"),               # a familiar name before a closing quote
+])
+def test_nicknames(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_tell_him_to_is_not_a_nickname(ex):
+    persons = texts(ex.extract("你叫他明天再来，叫他来对质，他不敢")["persons"])
+    assert persons == []
+
+
+def test_a_mask_in_a_place_name_is_not_cut_short_to_a_name(ex):
+    # 区 and 师 are surnames too: 区× (giving back one ×) or 区某 + 镇 as a given name must not be found
+    persons = texts(ex.extract("来电人：湟中区××镇下营村村民；涵江区某镇；第七师某团某连连长张××")["persons"])
+    assert not any(p.startswith(("区", "师")) for p in persons)
+    assert texts(ex.extract("区××说他没收钱")["persons"]) == ["区××"]
+
+
+@pytest.mark.parametrize("text", ["来电人反映，村里的路灯坏了", "举报人：匿名（男）", "来电人表示理解，挂断电话",
+                                  "来访人讲述，去年的补贴没发"])
+def test_what_a_record_says_of_the_caller_is_not_a_name(ex, text):
+    assert texts(ex.extract(text)["persons"]) == []
+
+
+def test_a_name_after_the_caller_label_is_still_found(ex):
+    assert "龚秀英" in texts(ex.extract("来电人：龚秀英，反映村里的路灯坏了")["persons"])
+
+
+def test_a_post_before_a_meeting_or_a_head_count_names_the_body(ex):
+    persons = texts(ex.extract("没开村民代表大会，党员会上也没讲；到会：村民代表12人、老党员五名；老党员座谈会")["persons"])
+    assert persons == []
+
+
+def test_a_post_before_will_or_a_small_count_is_still_a_person(ex):
+    assert "村主任" in texts(ex.extract("村主任会来解释的，他答应了")["persons"])
+    assert "会计" in texts(ex.extract("村部平时只有会计一人值班")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("连队的指导员说这笔钱是团里扣的", "指导员"),               # 兵团连队 posts
+    ("副连长王某把承包地转给了外人", "副连长王某"),
+    ("仓库钥匙一直在村保管员手里", "村保管员"),
+])
+def test_posts_of_bingtuan_companies_and_storekeepers(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_connected_is_not_a_company_commander(ex):
+    assert texts(ex.extract("连续三年没公开，接连出了几次事")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("承包鱼塘的是他二舅，一年才交八百", "他二舅"),             # kin by birth order
+    ("低保名单里有组长的三婶", "组长的三婶"),
+    ("村主任他大舅哥开的砖厂", "村主任他大舅哥"),
+])
+def test_kin_by_birth_order(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_woman_called_big_sister_is_not_kin_of_nobody(ex):
+    assert texts(ex.extract("食堂做饭的大姐说菜钱不够")["persons"]) == []
+
+
+def test_full_names_jieba_knows_and_clans_by_surname(ex):
+    assert "王淑琴" in texts(ex.extract("我们村那个会计叫王淑琴，她去年把钱扣了")["persons"])
+    assert not any(p.endswith("姓") for p in texts(ex.extract("我们村龚姓占大半，龚姓各户都投了票")["persons"]))
+
+
+def test_a_given_name_jieba_tags_as_an_adjective(ex):
+    assert "杜勤快" in texts(ex.extract("我们组的村民杜勤快，今年七十")["persons"])
+    assert texts(ex.extract("他说得很认真，真的")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("隔壁刘爷爷家也没领到", "刘爷爷"),                         # old people by surname
+    ("签字的是村民岩某和玉某", "岩某"),                          # masked Dai names
+])
+def test_old_neighbours_and_masked_dai_names(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_and_grandma_is_not_a_surname(ex):
+    assert "和奶奶" not in texts(ex.extract("我和奶奶一起去的村部")["persons"])
+
+
+def test_capital_numerals_in_an_amount_are_not_surnames(ex):
+    ev = ex.extract("招待费合计壹万叁仟陆佰元，门面租金肆万伍仟元整，陆某说不知道")
+    assert texts(ev["persons"]) == ["陆某"]
+
+
+@pytest.mark.parametrize("text", ["本人现居深圳，老家在某村", "本人年事已高，行动不便", "备注：来电人情绪激动"])
+def test_what_a_writer_says_of_themself_is_not_a_name(ex, text):
+    assert texts(ex.extract(text)["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("地包给了谁？给了小郑！一亩才一百", "小郑"),                 # a familiar name before ！, （ or the end
+    ("村民代表老葛（支书的本家）说", "老葛"),
+    ("签字：看仓库的老汪", "老汪"),
+    ("村民贝某反映路灯不亮", "贝某"),                           # 贝, 綦: surnames too
+])
+def test_familiar_names_before_any_punctuation_and_rarer_surnames(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_slush_fund_is_not_a_familiar_name(ex):
+    assert texts(ex.extract("设立小金库（账外）！种的小麦？救灾大米，养老金。")["persons"]) == []
+
+
+def test_a_prefix_familiar_names_of_the_south(ex):
+    assert "阿强" in texts(ex.extract("鱼塘后来是阿强在管，一年交两千")["persons"])
+    assert texts(ex.extract("他去阿根廷打工了，阿富汗那边也去过")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("低保给了会计家二儿子，他在城里有房", "会计家二儿子"),        # a household's children by birth order
+    ("砂场是支书家老三开的", "支书家老三"),
+    ("刘会计的小女儿也吃着低保", "刘会计的小女儿"),
+])
+def test_children_by_birth_order(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_group_of_relatives_stays_apart(ex):
+    persons = texts(ex.extract("救灾的米面油，村支书韩某家的亲戚都领了")["persons"])
+    assert "村支书韩某" in persons
+
+
+@pytest.mark.parametrize("text, person", [
+    ("选上以后，村里大小事都系佢同佢细佬话事", "佢细佬"),       # 粤/客家 kin after 佢
+    ("𠊎阿妈今年八十了，高龄津贴一直没领到", "阿妈"),            # after 𠊎 (I), the kin alone, as after 我
+])
+def test_southern_kin_words_and_pronouns(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_southern_kin_words_without_a_pronoun_are_not_persons(ex):
+    assert texts(ex.extract("佢细心得很，家姐妹们都来了")["persons"]) == []
+
+
+def test_a_caller_surnamed_zeng_is_still_a_name(ex):
+    assert "曾国华" in texts(ex.extract("来电人曾国华，反映路灯坏了；本人曾多次反映")["persons"])

@@ -9,13 +9,17 @@ How each type is found:
   class of people, not a person; 村民, 党员, 村民代表 stay apart from a name after them, as the
   annotations have it); masked names (张某, 王××, 李**, 赵某某) and their given
   name (沈某平, 张某伟 — a common given-name character that starts no dictionary word with what
-  follows); honorifics and familiar names (王书记, 老王, 小杨, 老常家); households (汪家);
-  role words told by their last morpheme (鱼贩子, 木材商, 护工); names after 叫, 来电人：, 老伴;
-  person names tagged ``nr`` by the jieba-rs part-of-speech tagger (its HMM is what finds unseen
-  names), and full names it cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or
-  村民, before punctuation). A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜,
-  村支书兼主任杨某某); relatives named through a person are part of it (村主任的儿媳妇,
-  王书记的一个外甥, 徐某某之子); a role named by its business takes it in (饭店老板);
+  follows); honorifics and familiar names (王书记, 老王, 小杨, 老常家, 阿水, 马奶奶); households (汪家);
+  nicknames (外号“刘大喇叭”, 大伙叫他高干部, 李瘸子, 二狗子); role words told by their last morpheme
+  (鱼贩子, 木材商, 护工); names after 叫, 来电人：, 老伴; Tibetan, Mongolian and Uyghur names by
+  their stock of name elements (次仁多吉, 巴特尔, 阿不都热合曼); person names tagged ``nr``/``nrfg``
+  by the jieba-rs part-of-speech tagger (its HMM is what finds unseen names), and full names it
+  cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or 村民, before punctuation).
+  A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜, 村支书兼主任杨某某);
+  relatives named through a person or a pronoun are part of it (村主任的儿媳妇, 王书记的一个外甥,
+  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅); a role named by its business takes it in (饭店老板).
+  A bare post before a meeting or a head count (村民代表大会, 村民代表12人) and anything inside an
+  amount (壹万叁仟陆佰元) are not persons;
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), a figure in 万 standing
   alone, and a bare figure that is money by its context (一户五十, 每亩扣五十, 七百一亩); areas,
   weights and counts (亩, 斤, 户) are never money; hedges such as 约/大概 and 以上 stay outside;
@@ -66,19 +70,22 @@ SURNAMES = (
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴"
     "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那"
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "萧赖钮阎"
+    "萧赖钮阎贝綦"
 )
 _SUR = f"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯|令狐|公孙|长孙|宇文|尉迟|[{SURNAMES}])"
-_MASK = r"(?:某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
-# A masked name's first character may also be the first syllable of a Uyghur, Mongolian or Tibetan
-# name (吐某, 热某, 萨某, 次某): with 某 or × after it, it can only be a name.
-_MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓]){_MASK}"
+# Atomic: a mask is taken whole, so that the check after it (not 镇, 村 …) cannot be dodged by giving
+# back a character (湟中区××镇 is a place, not the name 区×).
+_MASK = r"(?>某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
+# A masked name's first character may also be the first syllable of a Uyghur, Mongolian, Tibetan
+# or Dai name (吐某, 热某, 萨某, 次某; 刀某, 岩某, 召某): with 某 or × after it, it can only be a name.
+_MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓刀岩召]){_MASK}"
 _DIGIT = r"[0-9]"
 
 # A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
 # follows 张某: the character must not be a function word or a common verb of speech, and what
 # comes after it must be a boundary (punctuation, 说, 的, 等 …).
-_NOT_GIVEN = "是的了着过在和与及跟同把被让对给从向说讲称也都就又还已将要去来到做拿收签等家一不没这那个们之"
+# (nor a unit of a place: 涵江区某镇, 某师某团)
+_NOT_GIVEN = "是的了着过在和与及跟同把被让对给从向说讲称也都就又还已将要去来到做拿收签等家一不没这那个们之镇乡村县市区街社组团"
 _GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
           rf"(?=[是的，,。、；;：:）)（(\s说讲称等]|$)")
 # Relatives and households named through a person: 村主任的儿媳妇, 书记他表姐夫, 支书的表弟.
@@ -91,10 +98,27 @@ _RELATION_WORDS = "|".join(sorted(set(
     "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
     "老岳父 爹 妈 爸 爸爸 妈妈 老爸 老妈 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
     "亲家 丈母娘 堂弟 堂哥 堂兄 堂叔 堂侄 堂兄弟 兄弟 叔叔 弟家 哥家 侄儿 侄媳妇 孙子 孙女 远房亲戚 叔 婶婶 公公 "
-    "婆婆 闺女 儿女 父亲 母亲 老爹 老娘 朋友 同学 战友 发小 干儿子 干女儿 亲属 家属".split()), key=len, reverse=True))
+    "婆婆 闺女 儿女 父亲 母亲 老爹 老娘 朋友 同学 战友 发小 干儿子 干女儿 亲属 家属 "
+    # spouses and elders as villagers of many regions say them: 她男人, 我老公, 他堂客 (湖南), 他屋里人
+    # (湖北), 我阿妈, 他岳老子, 村主任的大舅哥
+    "男人 老公 堂客 屋里人 婆娘 奶奶 爷爷 阿妈 阿爸 阿爹 父母 大姨 二姨 小姨 姑姑 姑妈 岳母 岳老子 大舅哥 小姨子 "
+    "外孙 外孙女 外孙子 孙媳妇 表侄 堂姐 堂妹 "
+    # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
+    "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
+    "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂 "
+    "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子 "
+    # 粤, 客家 and 四川 words for kin: 佢细佬 (his younger brother), 家姐, 外父/外母 (in-laws), 老豆,
+    # 阿嫲, 阿姆 (mother), 我老汉儿 (my father)
+    "细佬 家姐 外父 外母 老豆 阿嫲 阿爷 阿姆 老汉儿 老妹".split()),
+    key=len, reverse=True))
+# After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
+# 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
+_PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
+# 会计家二儿子, 会计家的二小子, 支书家老三: a household's children by birth order (老三 only after 家:
+# 王某老大不高兴); but 支书家的几个亲戚 is a group, and stays apart
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
-                       rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]")
+                       rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
 # Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
 _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
@@ -108,13 +132,44 @@ _NOT_ROLES = {"厂商", "电商", "招商", "男主人", "女主人"}
 _SURNAME_SET = frozenset(SURNAMES)  # `w in _SURNAME_SET`: w is one character and a surname
 _HONORIFIC_SURNAMES = "".join(c for c in SURNAMES if c not in "和与向于时都那但由信来把被让对给从在及同跟为以平国公成文常安")
 _MASKS = set("×xX*○〇某")
-_PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营")
+_PLACE_ENDINGS = set("村庄屯镇乡寨湾沟营圩")
 _DOT_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}·[\u4e00-\u9fa5]{2,5}")
-_FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡")
+# Tibetan, Mongolian and Uyghur names have no Han surname, and jieba's HMM seldom proposes them
+# (村会计洛绒, 与会群众：多吉、央金, 职工代表阿不都热合曼); but a name is one or two elements from a
+# small stock (次仁 + 多吉, 阿不都 + 热合曼), so the stock finds them wherever they stand. Elements
+# that are also Han words or word pieces are left out (乌兰, 乌云, 那顺, 苏和, 加措, 拉巴); 才让 is
+# a name only when it does not read "only then let …" (才让他签, 才让人进), and 格桑花 is a flower.
+_MINORITY_NAME_PARTS = (
+    # Tibetan
+    "扎西 次仁 多吉 多杰 卓玛 卓嘎 卓尕 格桑 央金 拉姆 拉毛 平措 彭措 达娃 达瓦 尼玛 巴桑 旺堆 次旺 洛桑 罗布 "
+    "旦增 丹增 强巴 顿珠 边巴 普布 白玛 德吉 曲珍 益西 泽仁 泽让 泽旺 降措 降央 洛绒 索南 索朗 嘎玛 噶玛 四郎 "
+    "阿旺 措姆 桑吉 贡布 仁增 米玛 次珍 旺姆 普琼 才旦 青措 仁青 仁钦 多布杰 斯朗 斯郎 旺秀 更登 根登 久美 晋美 "
+    "洛松 欧珠 朗杰 南杰 坚参 坚赞 嘉措 江措 嘉央 土登 图登 巴珠 央宗 曲措 卓措 才仁 昂旺 桑珠 次措 边珍 拉珍 "
+    "白珍 桑姆 次旦 巴珍 尼珍 央拉 周措 贡保 完玛 旦巴 洛珠 仁措 措毛 卓么 "
+    # Mongolian
+    "巴特尔 斯琴 其其格 额尔敦 宝音 那仁 敖登 图雅 朝鲁 格日勒 阿拉坦 毕力格 巴雅尔 满都拉 乌力吉 特木尔 "
+    "吉日嘎拉 萨仁 高娃 斯日古楞 额尔德尼 哈斯 巴图 朝格图 苏日娜 乌日娜 "
+    # Uyghur
+    "阿不都 阿布都 阿卜杜 热合曼 买买提 艾买提 麦麦提 吐尔逊 阿依古丽 古丽 努尔 艾力 肉孜 依明 亚森 吾买尔 "
+    "托合提 玉素甫 阿迪力 艾尼瓦尔 艾山 阿里木 卡德尔 热依拉"
+).split()
+_MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=True) + ["才让(?![他她它我你俺咱们人大家村组])"])
+_MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
+# What may follow a familiar name (老王说, 小周也, 老宋（, 小马！): punctuation or a word that cannot
+# continue the two characters into another word (老师, 小金库, 大方).
+_FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
+# (not 麦, 米: 小麦, 大米, 小米 are grain)
+_FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
 _CLASS_WORDS = {"党员", "预备党员", "流动党员", "贫困户", "特困户"}
+# A bare post or status before the name of a meeting or a head count names the body, not a person:
+# 村民代表大会, 没开村民代表会, 党员会上, 老党员座谈会, 参加：村民代表9人, 老党员十二名. (会 alone
+# only where it cannot be "will": 村主任会来; and a count of three or more: 会计一人值班 is one
+# person, and in 书记何某和村文书两人 the two are the people just named.)
+_GATHERING = re.compile(r"(?:座谈|评议|代表)?(?:会议|大会)|(?:座谈|评议|代表)?会(?=[上里前后，,。、；;\s）)决记纪通开召]|$)"
+                        r"|(?:[0-9]{2,3}|[3-9]|[三四五六七八九十几][一二三四五六七八九十几]?)(?:人|名|户|位)")
 # Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
 _STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
@@ -322,7 +377,7 @@ class EvidenceExtractor:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("_post_re", "_act_re", "_masked_re", "_intro_re", "_tagger"):
+        for key in ("_post_re", "_post_words", "_act_re", "_masked_re", "_intro_re", "_tagger"):
             state.pop(key, None)
         return state
 
@@ -350,6 +405,10 @@ class EvidenceExtractor:
                                   + (f"|{status}" if status else "")))
 
     @cached_property
+    def _post_words(self) -> frozenset[str]:
+        return frozenset(_read_lexicon(self.posts))
+
+    @cached_property
     def _act_re(self):
         return _alternation(_read_lexicon(self.acts))
 
@@ -357,26 +416,41 @@ class EvidenceExtractor:
     def _masked_re(self):
         return guarded((
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
-            rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组])"
+            rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组团])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:姐|哥|婶|叔|伯|嫂|姨)(?![夫们子妹弟])"
             rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
-            rf"|[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛]))"
+            # (and from 养老金 by what precedes it)
+            rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|{_FAMILIAR_END})"
+            # 阿 + a given-name character is how 粤, 闽 and 客家 villages call people (阿水, 阿梅, 阿强),
+            # told from 阿根廷, 阿富汗 by the same boundary as 老王
+            rf"|阿[{''.join(sorted(_GIVEN_CHARS))}]{_FAMILIAR_END}"
             # a household by its surname: 何家, 汪家两兄弟 (not 何家庄)
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
             rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
             rf"|孃孃|阿婆|阿公|阿姨|寡妇|大姐)"  # 符先生, 赵老四, 韩大哥, 王寡妇
+            # old people by surname, as neighbours call them: 马奶奶, 刘爷爷, 耿太太, 黄婆婆
+            rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:奶奶|爷爷|太太|婆婆)"
+            # nicknames by a trait (李瘸子, 刘癞子, 王麻子, 赵大炮) and by the stems of village nicknames
+            # (二狗子, 小六子, 三娃子, 二柱子)
+            rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:瘸子|癞子|麻子|瞎子|聋子|拐子"
+            rf"|胖子|秃子|哑巴|疯子|憨子|大炮|大喇叭|大嘴|大头|大个子|大胡子)"
+            rf"|[二三四小](?:狗|柱|娃|愣|蛋|胖|虎|憨|锁|栓|拴|六|黑|毛)子"
             rf"|姓{_SUR}(?:的(?:老板|包工头|师傅|男的|女的)?)?(?=[的，,。、；;\s说讲])"  # 姓卢的, 姓吴的老板
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             # a relative through a pronoun: 他老婆, 俺侄子; after 我 the annotations keep the relative
             # alone (我叔叔 → 叔叔, 13 times in 20); 其 + relative is almost never annotated (1 in 32)
-            rf"|[他她俺](?:{_RELATION_WORDS})|(?<=我)(?:{_RELATION_WORDS})|小舅子|老丈人|连襟"
+            # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟), 𠊎 and 阮 "I/my" (𠊎阿爸);
+            # 他家/我家 + kin is said as much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the
+            # writer's own parents or husband
+            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
+            rf"|家父|家母|先父|先母|亡夫"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
             rf"|(?:渔民|牧民|茶农|种植户|养殖户|危改户|低保户|五保户|贫困户|负责人|船老大"
@@ -384,14 +458,28 @@ class EvidenceExtractor:
 
     @cached_property
     def _intro_re(self):
-        # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等
+        # A name after the words that introduce one: 我叫何淑华，来电人：莫先生, 反映人：次仁央宗等 —
+        # not what a record says of the caller there (来电人反映，举报人：匿名, 来访人讲述, 本人现居香港,
+        # 本人年事已高, 反映人情绪稳定)
         return re.compile(rf"(?:我叫|本人|我是|姓名[：:]|(?:来电|反映|联系|举报|来访|申请|当事)人[：:]?)"
+                          rf"(?!反映|匿名|要求|要得|诉称|表示|问|都|还|说|讲|解释|觉得|自述|自称|称|的|特别|某|是"
+                          rf"|现居|现住|年事|年纪|情绪|口述|身体|家住|系|因|在|已|曾经|曾于|曾在|曾向|曾多次|多次|特此|郑重"
+                          rf"|自愿|愿意)"  # (曾 alone is a surname: 来电人曾国华)
                           rf"(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,3}}?|[\u4e00-\u9fa5]{{2,4}})(?=[，,。、；;（(\s等]|$)"
                           # a full name after more such words, 叫 or a kin word: 投诉人孙建华反映, 当事人杨光明称,
                           # 有个年轻人叫谢志强，老伴王德福（
                           rf"|(?:(?:投诉|信访|诉求|来信|受访|当事)人[：:]?|(?:走访|访谈)对象[：:]|名叫|叫做|叫"
                           rf"|老伴|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|户主)"
-                          rf"(?P<full>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;（(\s称说]|反映|$)")
+                          rf"(?P<full>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[，,。、；;（(\s称说]|反映|$)"
+                          # a nickname after the words that give one: 外号“刘大喇叭”, 绰号黑子, 大伙叫他高干部,
+                          # 都喊他“二孬”, 包工头叫“大老黑”; unquoted after 叫他 it must look like a name (a surname,
+                          # or 老/小/大/二 …, not a verb such as 来), since 叫他 also means "tell him to" (叫他来对质)
+                          rf"|(?:外号|绰号|诨名|诨号|小名|人称)[：:]?(?:[“\"「](?P<nick>[^”\"」\s]{{2,5}})[”\"」]"
+                          rf"|(?P<nick_bare>[\u4e00-\u9fa5]{{2,4}}?)(?=[，,。、；;：:\s）)]|$))"
+                          rf"|[叫喊管][他她](?:叫|做)?(?:[“\"「](?P<called>[^”\"」\s]{{2,5}})[”\"」]"
+                          rf"|(?P<called_bare>(?:[{_HONORIFIC_SURNAMES}]|[老小大二三四五六七八九])[\u4e00-\u9fa5]{{1,2}})"
+                          rf"(?=[，,。、；;：:\s）)]|$))"
+                          rf"|叫[“\"「](?P<quoted>(?:{_SUR}|[老小大二三四五六七八九])[\u4e00-\u9fa5]{{1,3}})[”\"」]")
 
     @cached_property
     def _tagger(self):
@@ -439,14 +527,17 @@ class EvidenceExtractor:
                              if not (m.start() and t[m.start() - 1] in _MASKS and _MASKS & set(m.group()))]
         if "·" in t:  # 阿不力孜·买买提
             spans["persons"] += [m.span() for m in _DOT_NAME_RE.finditer(t)]
+        spans["persons"] += [m.span() for m in _MINORITY_NAME_RE.finditer(t)]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
                 spans["persons"].append((s, e))
-            if (flag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word and "一" not in word
-                    and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄: villages jieba takes for names
+            # nrfg: a full name jieba has seen (王淑琴); a clan by its surname (李姓占大半) is no person
+            if (flag in ("nr", "nrfg") and 2 <= len(word) <= 3 and word[0] in SURNAMES and "某" not in word
+                    and "一" not in word and word[-1] != "姓"
+                    and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄, 孙圩: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
                 elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
@@ -466,7 +557,10 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
-        spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS]
+        # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
+        spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
+                            and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
+                            and not _overlaps_any(s, e, spans["amounts"])]
         return spans
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
@@ -523,7 +617,8 @@ def _join_split_names(tags):
     """jieba often cuts a full name it does not know into surname + given name, and tags the parts
     as anything (王/nr 桂兰/ns, 周/nr 海峰/n, 刘/zg 长海/ns): join them into one name tag when the
     pair stands where names stand — after punctuation, 叫 or a word such as 村民 or 侄子, and before
-    punctuation, 家 or 说."""
+    punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
+    when jieba took the surname for one."""
     # Only single-character surname tokens can start a split name: find them first (most notes have
     # few), rather than walking every token in Python.
     starts = [i for i, tag in enumerate(tags[:-1]) if tag[0] in _SURNAME_SET]
@@ -536,7 +631,8 @@ def _join_split_names(tags):
         prev, tag = tags[i], tags[i + 1]
         if (1 <= len(tag[0]) <= 2
                 and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
-                     or (tag[1] in _NAME_PARTS and len(tag[0]) == 2 and "\u4e00" <= tag[0][0] <= "\u9fa5"
+                     or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2
+                         and "\u4e00" <= tag[0][0] <= "\u9fa5"
                          and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
             out += tags[done:i]
             out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
