@@ -49,7 +49,7 @@ def test_one_note_helper_gives_the_batch_scores_bit_for_bit(small_model, texts):
     if one is None:
         pytest.skip("the optional C helper was not built (no C compiler at install time)")
     # Long notes, short ones, stopwords only, Traditional and full-width characters, a space run.
-    texts = texts + ["的的的", "  村  会计 ", "村" * 5000]
+    texts = texts + ["的的的", "  村  会计 ", "𠊎阿爸讲村里𠊎", "村" * 5000]  # 𠊎: beyond the BMP
     _, batch, clue_logit = small_model.scores(texts)
     L = len(small_model.labels)
     for i, t in enumerate(texts):

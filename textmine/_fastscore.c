@@ -29,7 +29,9 @@
 
 /* CHAR_SLOTS, WORD_SLOTS: hash tables as (key, id) pairs side by side; ROWS: per feature its idf then
  * its k weights. Each looked-up n-gram and each feature then costs one cache miss, not two. */
-enum { CHAR_SLOTS, WORD_SLOTS, ROWS, BIAS, LOG_TABLE, N_BUFFERS };
+/* CHAR1: the feature id of each single character of the Basic Multilingual Plane (-1: none), a
+ * 512 KB array that stays in the CPU cache, where the hash table would be a memory read each. */
+enum { CHAR_SLOTS, WORD_SLOTS, ROWS, BIAS, LOG_TABLE, CHAR1, N_BUFFERS };
 
 typedef struct {
     PyObject_HEAD
@@ -51,9 +53,9 @@ static Py_ssize_t count_of(Scorer *self, int which) { return self->buf[which].le
 
 static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds) {
     PyObject *token_ids, *objs[N_BUFFERS];
-    if (!PyArg_ParseTuple(args, "O!OiOiOOOniiii", &PyDict_Type, &token_ids, &objs[CHAR_SLOTS], &self->char_bits,
+    if (!PyArg_ParseTuple(args, "O!OiOiOOOOniiii", &PyDict_Type, &token_ids, &objs[CHAR_SLOTS], &self->char_bits,
                           &objs[WORD_SLOTS], &self->word_bits, &objs[ROWS], &objs[BIAS], &objs[LOG_TABLE],
-                          &self->n_word, &self->word_lo, &self->word_hi, &self->char_lo, &self->char_hi))
+                          &objs[CHAR1], &self->n_word, &self->word_lo, &self->word_hi, &self->char_lo, &self->char_hi))
         return -1;
     for (int i = 0; i < N_BUFFERS; i++) {
         if (PyObject_GetBuffer(objs[i], &self->buf[i], PyBUF_C_CONTIGUOUS) < 0) return -1;
@@ -67,7 +69,7 @@ static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds) {
     Py_XSETREF(self->token_ids, token_ids);
     self->k = count_of(self, BIAS);
     if (self->char_bits < 4 || self->word_bits < 4 || self->char_bits > 40 || self->word_bits > 40
-        || count_of(self, CHAR_SLOTS) != ((Py_ssize_t)2 << self->char_bits)
+        || count_of(self, CHAR_SLOTS) != ((Py_ssize_t)2 << self->char_bits) || count_of(self, CHAR1) != 0x10000
         || count_of(self, WORD_SLOTS) != ((Py_ssize_t)2 << self->word_bits) || self->k == 0
         || count_of(self, ROWS) % (self->k + 1) != 0 || count_of(self, LOG_TABLE) < 2 || self->char_hi > 3
         || self->word_hi > 3) {
@@ -117,6 +119,7 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     int kind = PyUnicode_KIND(folded);
     const void *data = PyUnicode_DATA(folded);
     const int64_t *cslots = self->buf[CHAR_SLOTS].buf, *wslots = self->buf[WORD_SLOTS].buf;
+    const int64_t *char1 = self->buf[CHAR1].buf;
     const double *rows = self->buf[ROWS].buf, *bias = self->buf[BIAS].buf;
     const double *log_table = self->buf[LOG_TABLE].buf;
     Py_ssize_t n_table = count_of(self, LOG_TABLE), k = self->k, width = self->k + 1;
@@ -170,6 +173,14 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
         for (Py_ssize_t i = 0; i + n <= n_chars; i++) {
             int64_t key = 0;
             for (int j = 0; j < n; j++) key = (key << BITS) | (int64_t)PyUnicode_READ(kind, data, i + j);
+            if (n == 1 && key < 0x10000) {
+                int64_t id = char1[key];
+                if (id >= 0) {
+                    occ[n_occ++] = id;
+                    prefetch_row(rows, id, width);
+                }
+                continue;
+            }
             prefetch_home(cslots, self->char_bits, key);
             keys[n_ck++] = key;
         }
@@ -249,7 +260,7 @@ static PyTypeObject ScorerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "textmine._fastscore.Scorer",
     .tp_basicsize = sizeof(Scorer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Scorer(token_ids, char_slots, char_bits, word_slots, word_bits, rows, bias, log_table, n_word, "
+    .tp_doc = "Scorer(token_ids, char_slots, char_bits, word_slots, word_bits, rows, bias, log_table, char1, n_word, "
               "word_lo, word_hi, char_lo, char_hi)",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scorer_init,

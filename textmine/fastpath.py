@@ -368,10 +368,16 @@ class OneNoteScorer:
             return np.ascontiguousarray(a, dtype=np.float64)
 
         (ck, ci, cbits), (wk, wi, wbits) = vectorizer.char_table._hashed, vectorizer.word_table._hashed
+        # Single characters of the Basic Multilingual Plane by direct index (a key of one character
+        # is its code point).
+        char1 = np.full(0x10000, -1, dtype=np.int64)
+        keys, ids = vectorizer.char_table.sorted_keys, vectorizer.char_table.sorted_ids
+        one = keys < 0x10000
+        char1[keys[one]] = ids[one]
         # Side by side, so that one memory read brings what belongs together: a slot's key and id,
         # a feature's idf and weights (the tables are far larger than the CPU caches).
         scorer = Scorer(vectorizer.token_ids, i64(np.stack([ck, ci], axis=1)), cbits, i64(np.stack([wk, wi], axis=1)),
-                        wbits, f64(np.hstack([vectorizer.idf[:, None], W])), f64(b), f64(log_table),
+                        wbits, f64(np.hstack([vectorizer.idf[:, None], W])), f64(b), f64(log_table), char1,
                         vectorizer.n_word, *vectorizer.word_ngram_range, *vectorizer.char_ngram_range)
         return cls(vectorizer, scorer)  # the scorer holds its arrays' buffers (and so the arrays)
 
