@@ -57,6 +57,10 @@ static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds) {
                           &objs[WORD_SLOTS], &self->word_bits, &objs[ROWS], &objs[BIAS], &objs[LOG_TABLE],
                           &objs[CHAR1], &self->n_word, &self->word_lo, &self->word_hi, &self->char_lo, &self->char_hi))
         return -1;
+    for (int i = 0; i < N_BUFFERS; i++) { /* __init__ called again: let go of the old arrays first */
+        if (self->held[i]) PyBuffer_Release(&self->buf[i]);
+        self->held[i] = 0;
+    }
     for (int i = 0; i < N_BUFFERS; i++) {
         if (PyObject_GetBuffer(objs[i], &self->buf[i], PyBUF_C_CONTIGUOUS) < 0) return -1;
         self->held[i] = 1;
