@@ -119,6 +119,11 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     PyObject *folded, *tokens;
     int want_features = 0;
     if (!PyArg_ParseTuple(args, "UO!|p", &folded, &PyList_Type, &tokens, &want_features)) return NULL;
+    for (int i = 0; i < N_BUFFERS; i++)
+        if (!self->held[i] || self->token_ids == NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "Scorer was not initialised");
+            return NULL;
+        }
     Py_ssize_t n_tok = PyList_GET_SIZE(tokens), n_chars = PyUnicode_GET_LENGTH(folded);
     int kind = PyUnicode_KIND(folded);
     const void *data = PyUnicode_DATA(folded);
