@@ -39,6 +39,12 @@ def test_areas_and_weights_are_not_money(ex):
     assert texts(ev["amounts"]) == ["120元"]
 
 
+def test_a_piece_of_land_after_a_piece_is_not_jiao(ex):
+    # 块 also counts plots: the 一 after 一小块 is not 一毛
+    ev = ex.extract("滩涂被他分成一小块一小块转租出去，一块地一年收八百，另交五毛钱的管理费")
+    assert texts(ev["amounts"]) == ["八百", "五毛钱"]
+
+
 def test_post_joined_to_masked_name(ex):
     ev = ex.extract("村会计王某和支书李某某把钱分了")
     assert texts(ev["persons"]) == ["村会计王某", "支书李某某"]

@@ -198,7 +198,9 @@ _AMOUNT_RE = guarded((
     # with a money unit: 3.5万元, 两千多元, 八十元到一百五十元, 三块五, 不到二十块
     rf"(?<![第0-9]){_HEDGE}{_NUM}(?:\s?+{_YUAN})?{_RANGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
     rf"|(?<![第0-9]){_HEDGE}{_NUM}\s?+{_YUAN}{_JIAO}?{_TAIL}"
-    rf"|(?<![0-9{_CN_DIGIT}]){_JIAO}"
+    # jiao alone (五毛, 三角); the form right after 块 (三块五) is only part of the amount before it:
+    # alone it took 一 in 一小块一小块 (small plots) for money
+    rf"|(?<![0-9{_CN_DIGIT}])[{_CN_DIGIT}0-9]{{1,2}}(?:毛钱?|角)"
     # a figure of at least a hundred without a unit: 十几万, 八千到一万, 三万以上 — not 三百多户
     rf"|(?<![第0-9{_CN_DIGIT}]){_HEDGE}(?:{_AR_WAN}|{_CN_MAG})(?:{_RANGE}(?:{_AR_WAN}|{_CN_MAG}))?"
     rf"{_TAIL}(?![{_MEASURE}0-9{_CN_DIGIT}{_CN_UNIT}])"
