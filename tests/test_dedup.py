@@ -82,6 +82,14 @@ def test_minhash_estimates_jaccard():
     assert abs((sa == sb).mean() - _exact_jaccard(a, b)) < 0.12
 
 
+def test_sort_based_unique_equals_numpy_unique():
+    from textmine.dedup import _unique
+
+    rng = np.random.default_rng(5)
+    for x in (np.zeros(0, dtype=np.int64), np.array([7]), rng.integers(0, 50, 1000), rng.integers(0, 2**62, 5000)):
+        assert np.array_equal(_unique(x), np.unique(x))
+
+
 def test_block_signatures_equal_one_by_one(corpus):
     h = MinHasher()
     # Short and symbol-only notes take the single-note path inside the block; a small block size
