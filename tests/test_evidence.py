@@ -432,3 +432,18 @@ def test_southern_kin_words_without_a_pronoun_are_not_persons(ex):
 
 def test_a_caller_surnamed_zeng_is_still_a_name(ex):
     assert "曾国华" in texts(ex.extract("来电人曾国华，反映路灯坏了；本人曾多次反映")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("停车费是村里请的保安老刘在收，一天三四百", "保安老刘"),     # posts new writers name: guards, tradesmen,
+    ("队上的水暖工说暖气管子早该换了", "水暖工"),                 # sugar-cane field officers, civil-affairs cadres
+    ("甘蔗面积是糖厂蔗区员来量的", "蔗区员"),
+    ("镇上的民政干部小郭来核过两回", "民政干部小郭"),
+    ("我原来是村小的民办教师，教了二十年", "民办教师"),
+])
+def test_posts_of_guards_tradesmen_and_cadres(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_safety_is_not_a_guard(ex):
+    assert texts(ex.extract("要注意保安全，水电费按月交")["persons"]) == []

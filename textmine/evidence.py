@@ -172,6 +172,9 @@ _GATHERING = re.compile(r"(?:座谈|评议|代表)?(?:会议|大会)|(?:座谈|�
                         r"|(?:[0-9]{2,3}|[3-9]|[三四五六七八九十几][一二三四五六七八九十几]?)(?:人|名|户|位)")
 # Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
 _STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
+# A post that is the start of another word with what follows: 确保安全 holds 保安 (a guard), 保安全 is
+# never one. Tried at the post's last two characters.
+_POST_MISREAD = re.compile(r"保安全")
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
 # money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
 # and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
@@ -520,7 +523,8 @@ class EvidenceExtractor:
         """Spans of every type in the normalised text ``t``."""
         spans: dict[str, list[tuple[int, int]]] = {k: [] for k in EVIDENCE_TYPES}
         if self._post_re is not None:
-            spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
+            spans["persons"] += [m.span() for m in self._post_re.finditer(t)
+                                 if not _POST_MISREAD.match(t, m.end() - 2)]
         post_ends = {e for _, e in spans["persons"]}
         # a "masked name" right after a mask is part of a masked place name (××区××镇)
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)
