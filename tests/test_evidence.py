@@ -447,3 +447,16 @@ def test_posts_of_guards_tradesmen_and_cadres(ex, text, person):
 
 def test_safety_is_not_a_guard(ex):
     assert texts(ex.extract("要注意保安全，水电费按月交")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("支书赵某某把集体鱼塘包给其妻弟，一年只收八百", "其妻弟"),   # 其 + kin: a relative of the person just named
+    ("经查，组长钱某将其长子报为低保对象", "其长子"),
+    ("会计孟某（系其远房表叔）经手了这笔钱", "其远房表叔"),
+])
+def test_kin_through_qi(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_qi_without_kin_is_no_person(ex):
+    assert texts(ex.extract("其中三户其实不符合条件，其余的以后再说")["persons"]) == []
