@@ -460,3 +460,17 @@ def test_kin_through_qi(ex, text, person):
 
 def test_qi_without_kin_is_no_person(ex):
     assert texts(ex.extract("其中三户其实不符合条件，其余的以后再说")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("鱼塘最后包给了他自己的亲哥哥，一年才两千", "他自己的亲哥哥"),   # kin with 自己/自家/本家
+    ("主任把自己小舅子报成了贫困户", "自己小舅子"),
+    ("选举前他叫他本家几个侄子挨家送烟", "他本家几个侄子"),
+    ("钱都交给他屋头婆娘管着，没有票据", "他屋头婆娘"),               # 屋头 (川): of the household
+])
+def test_kin_of_ones_own_clan_and_household(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_own_and_household_without_kin_are_no_persons(ex):
+    assert texts(ex.extract("自己的事自己办，本家族谱在屋头柜子里，屋里头冷")["persons"]) == []

@@ -459,6 +459,10 @@ class EvidenceExtractor:
             # 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保,
             # 借给其女婿, 系其远房堂叔): the guide counts relatives named through a person, and the
             # inspection writers annotate it (15 times in 16; the corpus's writers seldom did)
+            # kin said with 自己/自家/本家 (own, of the same clan) or 屋头/屋里 (of the household, 川/湖 words),
+            # with or without a pronoun: 把自己表姐报上去, 他自家亲戚, 我本家大伯, 他屋头婆娘, 他那几个本家
+            rf"|(?:[他她俺我伊佢]们?|[他她俺我]家)?(?:自己|自家|本家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
+            rf"|[他她俺我伊佢]们?(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人)"
             rf"|其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
