@@ -474,3 +474,16 @@ def test_kin_of_ones_own_clan_and_household(ex, text, person):
 
 def test_own_and_household_without_kin_are_no_persons(ex):
     assert texts(ex.extract("自己的事自己办，本家族谱在屋头柜子里，屋里头冷")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("我和小甘两人去核的，账对不上", "小甘"),                   # a familiar name after 和/的/跟 …,
+    ("一起退休的老贺少拿了两百", "老贺"),                       # whatever follows it
+    ("钥匙交给老郑管，没人查过", "老郑"),
+])
+def test_familiar_names_where_a_person_is_named(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_small_project_or_an_old_ailment_is_no_familiar_name(ex):
+    assert texts(ex.extract("这是个小项目，村里的小金库，她的老毛病，路边的小杨树")["persons"]) == []

@@ -162,6 +162,10 @@ _MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
 _FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
 # (not 麦, 米: 小麦, 大米, 小米 are grain)
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
+# A familiar name where a person is named — after 的, 和, 跟, 找, 是 … (看山的老汪, 我和小韦两人, 同连退的
+# 老陈少了一百) — whatever follows it; unless the surname starts a word with the next character
+# (小金库, 老毛病, 小项目, 小杨树: checked in the dictionary, see _spans).
+_FAMILIAR_AFTER_RE = guarded(rf"(?<=[的和跟与同找叫给让被把是])[老小][{_FAMILIAR_SURNAMES}](?![们家庄村子头师])")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
@@ -542,6 +546,9 @@ class EvidenceExtractor:
         if "·" in t:  # 阿不力孜·买买提
             spans["persons"] += [m.span() for m in _DOT_NAME_RE.finditer(t)]
         spans["persons"] += [m.span() for m in _MINORITY_NAME_RE.finditer(t)]
+        if self._tagger is not None:
+            spans["persons"] += [m.span() for m in _FAMILIAR_AFTER_RE.finditer(t)
+                                 if not self._known_word(t[m.start() + 1:m.end() + 1])]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t))
         for word, flag, s, e in tags:
