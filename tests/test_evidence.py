@@ -487,3 +487,19 @@ def test_familiar_names_where_a_person_is_named(ex, text, person):
 
 def test_a_small_project_or_an_old_ailment_is_no_familiar_name(ex):
     assert texts(ex.extract("这是个小项目，村里的小金库，她的老毛病，路边的小杨树")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("补助领款人是郑晓某，他一年没上过山", "郑晓某"),            # the given name's last character masked
+    ("去年我和社员于长江一块去要账", "于长江"),                  # a name jieba knows as a word, after 社员
+])
+def test_masked_last_character_and_known_names_after_members(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_masked_county_is_no_masked_name(ex):
+    assert texts(ex.extract("走访记录：黑龙江某县新发村，吴江某镇北厍村")["persons"]) == []
+
+
+def test_a_member_coming_to_sit_in_is_no_name(ex):
+    assert "委员来列席" not in texts(ex.extract("镇党委派了一个委员来列席。")["persons"])

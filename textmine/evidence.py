@@ -94,6 +94,8 @@ _GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
 _GIVEN_CHARS = set("军华平强明林生芳英贵山东民福涛亮江义德伟峰勇辉刚杰斌波海红霞丽娟梅兰秀珍凤玲燕萍云莲桂芝琴花"
                    "春国荣祥富清永胜文学良喜顺兴宝忠志庆友坤松柏武彬鹏飞龙虎泉水金银玉洪宏鑫超磊敏静"
                    "婷雪娥香菊翠堂青柱田根旺财树甲乙丙丁")  # not 成 有 才 来 全 连: 王某成了, 王某有
+# A given name's first character, when the last is masked (张晓某, 杨小某, 雷红某).
+_MASKED_GIVEN = "".join(sorted(_GIVEN_CHARS | set("晓小")))
 _RELATION_WORDS = "|".join(sorted(set(
     "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
     "老岳父 爹 妈 爸 爸爸 妈妈 老爸 老妈 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
@@ -426,6 +428,8 @@ class EvidenceExtractor:
         return guarded((
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
             rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组团])"
+            # the given name's last character masked: 张晓某, 孔小某 (not 吴江某镇, 龙江某县)
+            rf"|[{SURNAMES}][{_MASKED_GIVEN}]某(?![某镇乡村县市区街社组团])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
@@ -550,7 +554,8 @@ class EvidenceExtractor:
             spans["persons"] += [m.span() for m in _FAMILIAR_AFTER_RE.finditer(t)
                                  if not self._known_word(t[m.start() + 1:m.end() + 1])]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
-        tags = _join_split_names(self._pos_tags(t))
+        tags = _join_split_names(self._pos_tags(t), post_ends)
+        leader_ends = {e for word, _, _, e in tags if word in _NAME_LEADERS}
         for word, flag, s, e in tags:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
@@ -561,7 +566,8 @@ class EvidenceExtractor:
                     and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄, 孙圩: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
-                elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
+                elif len(word) == 3 and (s in post_ends or s in leader_ends):
+                    # 村委会主任张建国, 社员于长江: a name jieba also knows as a word, where a name stands
                     spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
                 spans["places"].append((s, e))
@@ -629,16 +635,18 @@ def _with_business(t: str, persons: list[tuple[int, int]], tags) -> list[tuple[i
     return out
 
 
+# A surname character jieba tags as a verb, preposition … after a post is that word (委员来列席).
+_NOT_SURNAME_FLAGS = {"v", "vn", "p", "d", "c", "u", "uj", "ul", "r", "m", "q", "f"}
 _NAME_PARTS = {"nr", "nrfg", "nrt", "ns", "n", "nz", "ng"}
 _BEFORE_NAME = set("，,。、；;：:（(“\"　 \n\t叫是")
 _AFTER_NAME = set("，,。、；;：:（()）“”\"　 \n\t家说")
 
 
-def _join_split_names(tags):
+def _join_split_names(tags, post_ends=frozenset()):
     """jieba often cuts a full name it does not know into surname + given name, and tags the parts
     as anything (王/nr 桂兰/ns, 周/nr 海峰/n, 刘/zg 长海/ns): join them into one name tag when the
-    pair stands where names stand — after punctuation, 叫 or a word such as 村民 or 侄子, and before
-    punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
+    pair stands where names stand — after punctuation, 叫, a word such as 村民 or 侄子 or a post
+    (村委会主任刘长海: ``post_ends``, where posts end), and before punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
     when jieba took the surname for one."""
     # Only single-character surname tokens can start a split name: find them first (most notes have
     # few), rather than walking every token in Python.
@@ -654,7 +662,9 @@ def _join_split_names(tags):
                 and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
                      or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2
                          and "\u4e00" <= tag[0][0] <= "\u9fa5"
-                         and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
+                         and (prev[2] in post_ends and prev[1] not in _NOT_SURNAME_FLAGS
+                              or _name_context(tags[i - 1] if i else None, None))
+                         and _name_context(None, tags[i + 2] if i + 2 < len(tags) else None)))):
             out += tags[done:i]
             out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
             done = i + 2
