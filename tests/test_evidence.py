@@ -503,3 +503,17 @@ def test_a_masked_county_is_no_masked_name(ex):
 
 def test_a_member_coming_to_sit_in_is_no_name(ex):
     assert "委员来列席" not in texts(ex.extract("镇党委派了一个委员来列席。")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("问：你侄子的车队是什么时候进场的？", "你侄子"),              # 你/您 + kin in interviews
+    ("救灾面他大大、他碎妈家都领了", "他碎妈"),                     # 陕甘 kin words
+    ("那天夜里她家老人突然犯了病", "她家老人"),
+    ("五保老人吕三爷的房子漏雨", "吕三爷"),                         # old men by surname and birth order
+])
+def test_kin_of_you_and_northwestern_kin_words(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_generous_or_polite_he_is_no_kin(ex):
+    assert texts(ex.extract("他大大方方地说，他老人家身体好着呢")["persons"]) == []

@@ -17,7 +17,9 @@ How each type is found:
   cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or 村民, before punctuation).
   A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜, 村支书兼主任杨某某);
   relatives named through a person or a pronoun are part of it (村主任的儿媳妇, 王书记的一个外甥,
-  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅); a role named by its business takes it in (饭店老板).
+  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅, 其妻弟, 你侄子, 他自己的亲哥哥, 他本家侄子, 他屋头婆娘,
+  他碎爸); a role named by its business takes it in (饭店老板); a familiar name after 的/和/跟 …
+  whatever follows it (我和小韦两人); a name with its last character masked (张晓某).
   A bare post before a meeting or a head count (村民代表大会, 村民代表12人) and anything inside an
   amount (壹万叁仟陆佰元) are not persons;
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), a figure in 万 standing
@@ -117,7 +119,10 @@ _RELATION_WORDS = "|".join(sorted(set(
     key=len, reverse=True))
 # After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
 # 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
-_PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
+# 陕甘 and 晋 say 大大 for father and 碎爸/碎妈 for the youngest uncle and aunt (他大大, 他碎爸), and a
+# household's 老人 is its old parent (她家老人) — but not 他大大方方, 他老人家 (polite "he").
+_PRONOUN_KIN = (rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子])"
+                rf"|大大(?![方咧小的])|碎[爸妈爹叔姨]|老人(?!家))")
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
 # 会计家二儿子, 会计家的二小子, 支书家老三: a household's children by birth order (老三 only after 家:
 # 王某老大不高兴); but 支书家的几个亲戚 is a group, and stays apart
@@ -445,7 +450,7 @@ class EvidenceExtractor:
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
-            rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
+            rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|[二三四五六七幺]爷(?![们爷])|大哥|大嫂|嫂子|二婶|婶子?"
             rf"|孃孃|阿婆|阿公|阿姨|寡妇|大姐)"  # 符先生, 赵老四, 韩大哥, 王寡妇
             # old people by surname, as neighbours call them: 马奶奶, 刘爷爷, 耿太太, 黄婆婆
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:奶奶|爷爷|太太|婆婆)"
@@ -462,7 +467,7 @@ class EvidenceExtractor:
             # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟), 𠊎 and 阮 "I/my" (𠊎阿爸);
             # 他家/我家 + kin is said as much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the
             # writer's own parents or husband
-            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
+            rf"|(?:[他她俺伊佢你您]|他家|她家|俺家|我家|你家|您家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
             rf"|家父|家母|先父|先母|亡夫"
             # 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保,
             # 借给其女婿, 系其远房堂叔): the guide counts relatives named through a person, and the
