@@ -517,3 +517,16 @@ def test_kin_of_you_and_northwestern_kin_words(ex, text, person):
 
 def test_generous_or_polite_he_is_no_kin(ex):
     assert texts(ex.extract("他大大方方地说，他老人家身体好着呢")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("组长把其儿媳、外甥两户都报了危改", "外甥"),                 # kin listed after a relative
+    ("主任的侄子、侄女和女婿都在合作社领工资", "女婿"),
+    ("低保给了会计老婆的娘家兄弟", "娘家兄弟"),          # 娘家/婆家 + kin
+])
+def test_listed_kin_and_kin_of_a_wifes_family(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_kin_words_listed_after_no_relative_are_no_persons(ex):
+    assert texts(ex.extract("路灯、儿童乐园和老年活动室都修好了，娘家在外省")["persons"]) == []

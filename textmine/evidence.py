@@ -129,6 +129,10 @@ _PRONOUN_KIN = (rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
+# Relatives listed after a relative: 其弟媳、侄子两户, 村主任的儿子、女婿和外甥 — each next kin word is a
+# person of the same family (tried only at the end of a person that ends with a kin word).
+_KIN_LISTED = re.compile(rf"[、和及](?:{_RELATION_WORDS})")
+_KIN_END = re.compile(rf"(?:{_RELATION_WORDS})$")
 # Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
 _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
                  "低保户", "五保户", "脱贫户", "贫困户", "困难户", "实名", "楼主"}
@@ -472,9 +476,10 @@ class EvidenceExtractor:
             # 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保,
             # 借给其女婿, 系其远房堂叔): the guide counts relatives named through a person, and the
             # inspection writers annotate it (15 times in 16; the corpus's writers seldom did)
-            # kin said with 自己/自家/本家 (own, of the same clan) or 屋头/屋里 (of the household, 川/湖 words),
-            # with or without a pronoun: 把自己表姐报上去, 他自家亲戚, 我本家大伯, 他屋头婆娘, 他那几个本家
-            rf"|(?:[他她俺我伊佢]们?|[他她俺我]家)?(?:自己|自家|本家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
+            # kin said with 自己/自家/本家 (own, of the same clan), 娘家/婆家 (of a wife's parents, of her
+            # husband's) or 屋头/屋里 (of the household, 川/湖 words), with or without a pronoun:
+            # 把自己表姐报上去, 他自家亲戚, 我本家大伯, 他媳妇的娘家兄弟, 他屋头婆娘, 他那几个本家
+            rf"|(?:[他她俺我伊佢]们?|[他她俺我]家)?(?:自己|自家|本家|娘家|婆家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
             rf"|[他她俺我伊佢]们?(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人)"
             rf"|其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
@@ -589,6 +594,7 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
+        spans["persons"] += _listed_kin(t, spans["persons"])
         # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
         spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
                             and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
@@ -681,6 +687,19 @@ def _name_context(left, right) -> bool:
         left[0] in _NAME_LEADERS or _RELATION_FULL.fullmatch(left[0]) is not None)
     right_ok = right is None or right[0][0] in _AFTER_NAME
     return left_ok and right_ok
+
+
+def _listed_kin(t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Kin words listed after a person who is kin (其弟媳、侄子, 儿子、女婿和外甥): each is a person."""
+    out = []
+    for s, e in persons:
+        if not _KIN_END.search(t, s, e):
+            continue
+        m = _KIN_LISTED.match(t, e)
+        while m:
+            out.append((m.start() + 1, m.end()))
+            m = _KIN_LISTED.match(t, m.end())
+    return out
 
 
 def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
