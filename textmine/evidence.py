@@ -129,6 +129,9 @@ _PRONOUN_KIN = (rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(
 _RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
+# Kin said with 自己/自家/本家 (own, of the same clan) or 娘家/婆家 (a wife's parents', her husband's):
+# 自己表姐, 自家亲戚, 本家的几个侄子, 娘家兄弟.
+_OWN_KIN = rf"(?:自己|自家|本家|娘家|婆家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
 # Relatives listed after a relative: 其弟媳、侄子两户, 村主任的儿子、女婿和外甥 — each next kin word is a
 # person of the same family (tried only at the end of a person that ends with a kin word).
 _KIN_LISTED = re.compile(rf"[、和及](?:{_RELATION_WORDS})")
@@ -176,7 +179,8 @@ _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时
 # A familiar name where a person is named — after 的, 和, 跟, 找, 是 … (看山的老汪, 我和小韦两人, 同连退的
 # 老陈少了一百) — whatever follows it; unless the surname starts a word with the next character
 # (小金库, 老毛病, 小项目, 小杨树: checked in the dictionary, see _spans).
-_FAMILIAR_AFTER_RE = guarded(rf"(?<=[的和跟与同找叫给让被把是])[老小][{_FAMILIAR_SURNAMES}](?![们家庄村子头师])")
+# (老/小 first, then the look-behind: most positions fail on the first test)
+_FAMILIAR_AFTER_RE = re.compile(rf"[老小](?<=[的和跟与同找叫给让被把是][老小])[{_FAMILIAR_SURNAMES}](?![们家庄村子头师])")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
@@ -479,8 +483,9 @@ class EvidenceExtractor:
             # kin said with 自己/自家/本家 (own, of the same clan), 娘家/婆家 (of a wife's parents, of her
             # husband's) or 屋头/屋里 (of the household, 川/湖 words), with or without a pronoun:
             # 把自己表姐报上去, 他自家亲戚, 我本家大伯, 他媳妇的娘家兄弟, 他屋头婆娘, 他那几个本家
-            rf"|(?:[他她俺我伊佢]们?|[他她俺我]家)?(?:自己|自家|本家|娘家|婆家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
-            rf"|[他她俺我伊佢]们?(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人)"
+            # (one branch for both after a pronoun: each branch is tried at every 他, 我 …)
+            rf"|[他她俺我伊佢](?:们|家)?(?:{_OWN_KIN}|(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人))"
+            rf"|{_OWN_KIN}"
             rf"|其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
@@ -565,7 +570,7 @@ class EvidenceExtractor:
                                  if not self._known_word(t[m.start() + 1:m.end() + 1])]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
         tags = _join_split_names(self._pos_tags(t), post_ends)
-        leader_ends = {e for word, _, _, e in tags if word in _NAME_LEADERS}
+        leader_ends = None  # where 村民, 社员 … end: computed only when a name needs it
         for word, flag, s, e in tags:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
@@ -576,9 +581,12 @@ class EvidenceExtractor:
                     and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄, 孙圩: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
-                elif len(word) == 3 and (s in post_ends or s in leader_ends):
+                elif len(word) == 3:
                     # 村委会主任张建国, 社员于长江: a name jieba also knows as a word, where a name stands
-                    spans["persons"].append((s, e))
+                    if leader_ends is None:
+                        leader_ends = {le for w, _, _, le in tags if w in _NAME_LEADERS}
+                    if s in post_ends or s in leader_ends:
+                        spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
                 spans["places"].append((s, e))
 
