@@ -530,3 +530,15 @@ def test_listed_kin_and_kin_of_a_wifes_family(ex, text, person):
 
 def test_kin_words_listed_after_no_relative_are_no_persons(ex):
     assert texts(ex.extract("路灯、儿童乐园和老年活动室都修好了，娘家在外省")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("问：大婶，你家的低保卡现在谁拿着？", "大婶"),               # the person an interviewer addresses
+    ("Q：老表，你反映的鱼塘是哪一年包出去的？", "老表"),
+])
+def test_the_person_an_interviewer_addresses(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_an_address_term_inside_a_turn_or_a_polite_you_is_no_person(ex):
+    assert texts(ex.extract("答：我们这里大姐大哥都去打工了。问：老人家，您身体还好吧？")["persons"]) == []

@@ -19,7 +19,8 @@ How each type is found:
   relatives named through a person or a pronoun are part of it (村主任的儿媳妇, 王书记的一个外甥,
   徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅, 其妻弟, 你侄子, 他自己的亲哥哥, 他本家侄子, 他屋头婆娘,
   他碎爸); a role named by its business takes it in (饭店老板); a familiar name after 的/和/跟 …
-  whatever follows it (我和小韦两人); a name with its last character masked (张晓某).
+  whatever follows it (我和小韦两人); a name with its last character masked (张晓某); the person an
+  interviewer addresses at the start of a turn (问：大娘，, Q：老表，).
   A bare post before a meeting or a head count (村民代表大会, 村民代表12人) and anything inside an
   amount (壹万叁仟陆佰元) are not persons;
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), a figure in 万 standing
@@ -181,6 +182,10 @@ _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时
 # (小金库, 老毛病, 小项目, 小杨树: checked in the dictionary, see _spans).
 # (老/小 first, then the look-behind: most positions fail on the first test)
 _FAMILIAR_AFTER_RE = re.compile(rf"[老小](?<=[的和跟与同找叫给让被把是][老小])[{_FAMILIAR_SURNAMES}](?![们家庄村子头师])")
+# How an interviewer addresses the person interviewed, at the start of a turn (问：大娘，…, Q：老表，…,
+# 谈话人：婶子，…): that person. (老人家, a polite "you", is left out: seldom annotated.)
+_ADDRESS_RE = re.compile(r"[：:](?P<address>大娘|大爷|大妈|大哥|大姐|大嫂|大叔|大婶|大伯|阿婆|阿公|阿姨|阿伯|阿叔|阿姐|阿哥"
+                         r"|老哥|老表|老叔|老伯|婶子|婆婆|爷爷|奶奶|叔叔|嬢嬢|孃孃)(?=[，,])")
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
@@ -565,6 +570,7 @@ class EvidenceExtractor:
         if "·" in t:  # 阿不力孜·买买提
             spans["persons"] += [m.span() for m in _DOT_NAME_RE.finditer(t)]
         spans["persons"] += [m.span() for m in _MINORITY_NAME_RE.finditer(t)]
+        spans["persons"] += [m.span("address") for m in _ADDRESS_RE.finditer(t)]
         if self._tagger is not None:
             spans["persons"] += [m.span() for m in _FAMILIAR_AFTER_RE.finditer(t)
                                  if not self._known_word(t[m.start() + 1:m.end() + 1])]
