@@ -542,3 +542,15 @@ def test_the_person_an_interviewer_addresses(ex, text, person):
 
 def test_an_address_term_inside_a_turn_or_a_polite_you_is_no_person(ex):
     assert texts(ex.extract("答：我们这里大姐大哥都去打工了。问：老人家，您身体还好吧？")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("有一户是我远房表哥，按规定备了案", "远房表哥"),               # distant relatives
+    ("报账员是村主任的一个远房侄子", "村主任的一个远房侄子"),
+])
+def test_distant_relatives(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_far_away_is_no_relative(ex):
+    assert texts(ex.extract("远房子那边的地远得很，远方来的客商")["persons"]) == []

@@ -127,7 +127,7 @@ _PRONOUN_KIN = (rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
 # 会计家二儿子, 会计家的二小子, 支书家老三: a household's children by birth order (老三 only after 家:
 # 王某老大不高兴); but 支书家的几个亲戚 is a group, and stays apart
-_RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
+_RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?(?:远房)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
 # Kin said with 自己/自家/本家 (own, of the same clan) or 娘家/婆家 (a wife's parents', her husband's):
@@ -491,6 +491,8 @@ class EvidenceExtractor:
             # (one branch for both after a pronoun: each branch is tried at every 他, 我 …)
             rf"|[他她俺我伊佢](?:们|家)?(?:{_OWN_KIN}|(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人))"
             rf"|{_OWN_KIN}"
+            # a distant relative is still one: 我远房堂兄, 村会计的一个远房表叔
+            rf"|(?:[一两]个)?远房(?:{_RELATION_WORDS})"
             rf"|其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
