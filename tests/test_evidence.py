@@ -554,3 +554,16 @@ def test_distant_relatives(ex, text, person):
 
 def test_far_away_is_no_relative(ex):
     assert texts(ex.extract("远房子那边的地远得很，远方来的车")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("我去问村里的专干，她说表交晚了", "专干"),                    # village specialists, water meter readers,
+    ("水费是管水员上门收的现金", "管水员"),                        # the person in charge of an enterprise
+    ("合作社的负责人年底没分红", "负责人"),
+])
+def test_specialists_water_keepers_and_persons_in_charge(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_specialised_work_is_no_specialist(ex):
+    assert texts(ex.extract("这事要专门干，负责任地办")["persons"]) == []
