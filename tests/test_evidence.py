@@ -567,3 +567,17 @@ def test_specialists_water_keepers_and_persons_in_charge(ex, text, person):
 
 def test_specialised_work_is_no_specialist(ex):
     assert texts(ex.extract("这事要专门干，负责任地办")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("走访时蒋家奶奶说高龄补贴停了", "蒋家奶奶"),                 # elders and brothers of a household
+    ("四组孔家两兄弟为宅基地吵了一年", "孔家两兄弟"),
+    ("我跟后院郝家为排水沟的事闹过", "后院郝家"),                  # neighbours by where they live
+    ("隔壁那个老汉儿一个人住，评了几年没评上", "隔壁那个老汉儿"),
+])
+def test_household_elders_and_neighbours(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_courtyard_or_a_village_named_after_a_family_is_no_neighbour(ex):
+    assert texts(ex.extract("后院的墙塌了，东院刘家庄那边也塌了")["persons"]) == []

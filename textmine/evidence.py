@@ -452,7 +452,11 @@ class EvidenceExtractor:
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:姐|哥|婶|叔|伯|嫂|姨)(?![夫们子妹弟])"
-            rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
+            rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?"  # 王家老二
+            rf"|奶奶|爷爷|公公|婆婆|阿公|阿婆|两兄弟|兄弟俩|两口子)"  # 罗家奶奶, 黄家两兄弟
+            # neighbours by where they live: 隔壁阿公, 后院刘家, 隔壁那个老汉儿
+            rf"|(?:隔壁|对门|后院|前院|东院|西院)(?:那个)?(?:阿公|阿婆|老汉儿?|老头|老太太?|大爷|大娘|大妈|婶子"
+            rf"|[{_HONORIFIC_SURNAMES}]家(?![庄村湾屯寨沟坪营店院]))"
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
             # (and from 养老金 by what precedes it)
             rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|{_FAMILIAR_END})"
