@@ -137,6 +137,7 @@ _OWN_KIN = rf"(?:自己|自家|本家|娘家|婆家)的?(?:[一两几]个|那几
 # person of the same family (tried only at the end of a person that ends with a kin word).
 _KIN_LISTED = re.compile(rf"[、和及](?:{_RELATION_WORDS})")
 _KIN_END = re.compile(rf"(?:{_RELATION_WORDS})$")
+_KIN_LAST_CHARS = frozenset(w[-1] for w in _RELATION_WORDS.split("|"))
 # Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
 _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
                  "低保户", "五保户", "脱贫户", "贫困户", "困难户", "实名", "楼主"}
@@ -713,7 +714,7 @@ def _listed_kin(t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]
     """Kin words listed after a person who is kin (其弟媳、侄子, 儿子、女婿和外甥): each is a person."""
     out = []
     for s, e in persons:
-        if not _KIN_END.search(t, s, e):
+        if t[e - 1] not in _KIN_LAST_CHARS or not _KIN_END.search(t, s, e):
             continue
         m = _KIN_LISTED.match(t, e)
         while m:
