@@ -438,3 +438,152 @@ def test_southern_kin_words_without_a_pronoun_are_not_persons(ex):
 
 def test_a_caller_surnamed_zeng_is_still_a_name(ex):
     assert "曾国华" in texts(ex.extract("来电人曾国华，反映路灯坏了；本人曾多次反映")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("停车费是村里请的保安老刘在收，一天三四百", "保安老刘"),     # posts new writers name: guards, tradesmen,
+    ("队上的水暖工说暖气管子早该换了", "水暖工"),                 # sugar-cane field officers, civil-affairs cadres
+    ("甘蔗面积是糖厂蔗区员来量的", "蔗区员"),
+    ("镇上的民政干部小郭来核过两回", "民政干部小郭"),
+    ("我原来是村小的民办教师，教了二十年", "民办教师"),
+])
+def test_posts_of_guards_tradesmen_and_cadres(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_safety_is_not_a_guard(ex):
+    assert texts(ex.extract("要注意保安全，水电费按月交")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("支书赵某某把集体鱼塘包给其妻弟，一年只收八百", "其妻弟"),   # 其 + kin: a relative of the person just named
+    ("经查，组长钱某将其长子报为低保对象", "其长子"),
+    ("会计孟某（系其远房表叔）经手了这笔钱", "其远房表叔"),
+])
+def test_kin_through_qi(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_qi_without_kin_is_no_person(ex):
+    assert texts(ex.extract("其中三户其实不符合条件，其余的以后再说")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("鱼塘最后包给了他自己的亲哥哥，一年才两千", "他自己的亲哥哥"),   # kin with 自己/自家/本家
+    ("主任把自己小舅子报成了贫困户", "自己小舅子"),
+    ("选举前他叫他本家几个侄子挨家送烟", "他本家几个侄子"),
+    ("钱都交给他屋头婆娘管着，没有票据", "他屋头婆娘"),               # 屋头 (川): of the household
+])
+def test_kin_of_ones_own_clan_and_household(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_own_and_household_without_kin_are_no_persons(ex):
+    assert texts(ex.extract("自己的事自己办，本家族谱在屋头柜子里，屋里头冷")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("我和小甘两人去核的，账对不上", "小甘"),                   # a familiar name after 和/的/跟 …,
+    ("一起退休的老贺少拿了两百", "老贺"),                       # whatever follows it
+    ("钥匙交给老郑管，没人查过", "老郑"),
+])
+def test_familiar_names_where_a_person_is_named(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_small_project_or_an_old_ailment_is_no_familiar_name(ex):
+    assert texts(ex.extract("这是个小项目，村里的小金库，她的老毛病，路边的小杨树")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("补助领款人是郑晓某，他一年没上过山", "郑晓某"),            # the given name's last character masked
+    ("去年我和社员于长江一块去要账", "于长江"),                  # a name jieba knows as a word, after 社员
+])
+def test_masked_last_character_and_known_names_after_members(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_masked_county_is_no_masked_name(ex):
+    assert texts(ex.extract("走访记录：黑龙江某县新发村，吴江某镇北厍村")["persons"]) == []
+
+
+def test_a_member_coming_to_sit_in_is_no_name(ex):
+    assert "委员来列席" not in texts(ex.extract("镇党委派了一个委员来列席。")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("问：你侄子的车队是什么时候进场的？", "你侄子"),              # 你/您 + kin in interviews
+    ("救灾面他大大、他碎妈家都领了", "他碎妈"),                     # 陕甘 kin words
+    ("那天夜里她家老人突然犯了病", "她家老人"),
+    ("五保老人吕三爷的房子漏雨", "吕三爷"),                         # old men by surname and birth order
+])
+def test_kin_of_you_and_northwestern_kin_words(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_generous_or_polite_he_is_no_kin(ex):
+    assert texts(ex.extract("他大大方方地说，他老人家身体好着呢")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("组长把其儿媳、外甥两户都报了危改", "外甥"),                 # kin listed after a relative
+    ("主任的侄子、侄女和女婿都在合作社领工资", "女婿"),
+    ("低保给了会计老婆的娘家兄弟", "娘家兄弟"),          # 娘家/婆家 + kin
+])
+def test_listed_kin_and_kin_of_a_wifes_family(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_kin_words_listed_after_no_relative_are_no_persons(ex):
+    assert texts(ex.extract("路灯、儿童乐园和老年活动室都修好了，娘家在外省")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("问：大婶，你家的低保卡现在谁拿着？", "大婶"),               # the person an interviewer addresses
+    ("Q：老表，你反映的鱼塘是哪一年包出去的？", "老表"),
+])
+def test_the_person_an_interviewer_addresses(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_an_address_term_inside_a_turn_or_a_polite_you_is_no_person(ex):
+    assert texts(ex.extract("答：我们这里大姐大哥都去打工了。问：老人家，您身体还好吧？")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("有一户是我远房表哥，按规定备了案", "远房表哥"),               # distant relatives
+    ("报账员是村主任的一个远房侄子", "村主任的一个远房侄子"),
+])
+def test_distant_relatives(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_far_away_is_no_relative(ex):
+    assert texts(ex.extract("远房子那边的地远得很，远方来的车")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("我去问村里的专干，她说表交晚了", "专干"),                    # village specialists, water meter readers,
+    ("水费是管水员上门收的现金", "管水员"),                        # the person in charge of an enterprise
+    ("合作社的负责人年底没分红", "负责人"),
+])
+def test_specialists_water_keepers_and_persons_in_charge(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_specialised_work_is_no_specialist(ex):
+    assert texts(ex.extract("这事要专门干，负责任地办")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("走访时蒋家奶奶说高龄补贴停了", "蒋家奶奶"),                 # elders and brothers of a household
+    ("四组孔家两兄弟为宅基地吵了一年", "孔家两兄弟"),
+    ("我跟后院郝家为排水沟的事闹过", "后院郝家"),                  # neighbours by where they live
+    ("隔壁那个老汉儿一个人住，评了几年没评上", "隔壁那个老汉儿"),
+])
+def test_household_elders_and_neighbours(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_courtyard_or_a_village_named_after_a_family_is_no_neighbour(ex):
+    assert texts(ex.extract("后院的墙塌了，东院刘家庄那边也塌了")["persons"]) == []

@@ -17,7 +17,10 @@ How each type is found:
   cuts in two (王/nr 桂兰/ns) where names stand (after punctuation or 村民, before punctuation).
   A post followed by a name is one item (村会计王某, 会计 王某, 村会计老杜, 村支书兼主任杨某某);
   relatives named through a person or a pronoun are part of it (村主任的儿媳妇, 王书记的一个外甥,
-  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅); a role named by its business takes it in (饭店老板).
+  徐某某之子, 她男人, 他堂客, 伊表弟, 他二舅, 其妻弟, 你侄子, 他自己的亲哥哥, 他本家侄子, 他屋头婆娘,
+  他碎爸); a role named by its business takes it in (饭店老板); a familiar name after 的/和/跟 …
+  whatever follows it (我和小韦两人); a name with its last character masked (张晓某); the person an
+  interviewer addresses at the start of a turn (问：大娘，, Q：老表，).
   A bare post before a meeting or a head count (村民代表大会, 村民代表12人) and anything inside an
   amount (壹万叁仟陆佰元) are not persons;
 - amounts: Arabic or Chinese numerals with a money unit (元, 块, 万元 …), a figure in 万 standing
@@ -94,6 +97,8 @@ _GIVEN = (rf"(?<=[{SURNAMES}]某)[^\W{_NOT_GIVEN}0-9a-zA-Z_]"
 _GIVEN_CHARS = set("军华平强明林生芳英贵山东民福涛亮江义德伟峰勇辉刚杰斌波海红霞丽娟梅兰秀珍凤玲燕萍云莲桂芝琴花"
                    "春国荣祥富清永胜文学良喜顺兴宝忠志庆友坤松柏武彬鹏飞龙虎泉水金银玉洪宏鑫超磊敏静"
                    "婷雪娥香菊翠堂青柱田根旺财树甲乙丙丁")  # not 成 有 才 来 全 连: 王某成了, 王某有
+# A given name's first character, when the last is masked (张晓某, 杨小某, 雷红某).
+_MASKED_GIVEN = "".join(sorted(_GIVEN_CHARS | set("晓小")))
 _RELATION_WORDS = "|".join(sorted(set(
     "儿媳妇 儿媳 儿子 女儿 女婿 媳妇 老婆 爱人 妻子 丈夫 弟弟 弟媳妇 弟媳 哥哥 嫂子 姐姐 妹妹 妹子 姐夫 妹夫 老弟 老丈人 "
     "老岳父 爹 妈 爸 爸爸 妈妈 老爸 老妈 侄子 侄女 外甥女 外甥 表弟 表哥 表姐夫 表姐 表妹 表叔 小舅子 大舅子 舅子 舅舅 连襟 老表 亲戚 岳父 丈人 "
@@ -109,17 +114,30 @@ _RELATION_WORDS = "|".join(sorted(set(
     "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子 "
     # 粤, 客家 and 四川 words for kin: 佢细佬 (his younger brother), 家姐, 外父/外母 (in-laws), 老豆,
     # 阿嫲, 阿姆 (mother), 我老汉儿 (my father)
-    "细佬 家姐 外父 外母 老豆 阿嫲 阿爷 阿姆 老汉儿 老妹".split()),
+    "细佬 家姐 外父 外母 老豆 阿嫲 阿爷 阿姆 老汉儿 老妹 "
+    # a wife's siblings and children by seniority, as records write them: 其妻弟, 郭某平之长子
+    "妻弟 妻兄 妻妹 妻姐 长子 次子 长女 次女".split()),
     key=len, reverse=True))
 # After a pronoun, one character is enough for kin (他哥, 我娘, 他崽 — 湖南 for son), but not in
 # 他哥们, 她姐妹, 俺弟兄, 他爷俩 or 我娘家 (a married woman's family, not a person).
-_PRONOUN_KIN = rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子]))"
+# 陕甘 and 晋 say 大大 for father and 碎爸/碎妈 for the youngest uncle and aunt (他大大, 他碎爸), and a
+# household's 老人 is its old parent (她家老人) — but not 他大大方方, 他老人家 (polite "he").
+_PRONOUN_KIN = (rf"(?:{_RELATION_WORDS}|[哥姐弟妹](?![们妹弟兄俩])|娘(?![家们])|[奶爷崽伢](?![们俩子])"
+                rf"|大大(?![方咧小的])|碎[爸妈爹叔姨]|老人(?!家))")
 # 的/之/他 + (一个/两个 …) + (亲) + kin: 村主任的儿媳妇, 书记他表姐夫, 徐某某之子, 王书记的一个外甥, 覃某亲弟
 # 会计家二儿子, 会计家的二小子, 支书家老三: a household's children by birth order (老三 only after 家:
 # 王某老大不高兴); but 支书家的几个亲戚 is a group, and stays apart
-_RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?亲?(?:{_RELATION_WORDS})"
+_RELATION = re.compile(rf"(?:的|之|他|她|他家|她家|家)?(?:[一两二三几]个)?(?:远房)?亲?(?:{_RELATION_WORDS})"
                        rf"|之[子女弟兄妻夫侄孙]|亲[弟哥兄姐妹]|家的?(?:老[大二三四五六七八九幺]|[大二三小](?:小子|儿子|女儿|闺女))")
 _RELATION_FULL = re.compile(f"(?:{_RELATION_WORDS})")
+# Kin said with 自己/自家/本家 (own, of the same clan) or 娘家/婆家 (a wife's parents', her husband's):
+# 自己表姐, 自家亲戚, 本家的几个侄子, 娘家兄弟.
+_OWN_KIN = rf"(?:自己|自家|本家|娘家|婆家)的?(?:[一两几]个|那几个)?亲?(?:{_PRONOUN_KIN}|本家)"
+# Relatives listed after a relative: 其弟媳、侄子两户, 村主任的儿子、女婿和外甥 — each next kin word is a
+# person of the same family (tried only at the end of a person that ends with a kin word).
+_KIN_LISTED = re.compile(rf"[、和及](?:{_RELATION_WORDS})")
+_KIN_END = re.compile(rf"(?:{_RELATION_WORDS})$")
+_KIN_LAST_CHARS = frozenset(w[-1] for w in _RELATION_WORDS.split("|"))
 # Nouns that a full name follows directly in records and letters: 村民刘长海, 户主王某 …
 _NAME_LEADERS = {"村民", "群众", "党员", "户主", "老伴", "农户", "居民", "社员", "代表", "村民代表", "老党员",
                  "低保户", "五保户", "脱贫户", "贫困户", "困难户", "实名", "楼主"}
@@ -160,6 +178,30 @@ _MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
 _FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
 # (not 麦, 米: 小麦, 大米, 小米 are grain)
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
+# A familiar name where a person is named — after 的, 和, 跟, 找, 是 … (看山的老汪, 我和小韦两人, 同连退的
+# 老陈少了一百) — whatever follows it; unless the surname starts a word with the next character
+# (小金库, 老毛病, 小项目, 小杨树: checked in the dictionary, see _spans).
+# (老/小 first, then the look-behind: most positions fail on the first test)
+_FAMILIAR_AFTER_RE = re.compile(rf"[老小](?<=[的和跟与同找叫给让被把是][老小])[{_FAMILIAR_SURNAMES}](?![们家庄村子头师])")
+# How an interviewer addresses the person interviewed, at the start of a turn (问：大娘，…, Q：老表，…,
+# 谈话人：婶子，…): that person. (老人家, a polite "you", is left out: seldom annotated.)
+_ADDRESS_RE = re.compile(r"[：:](?P<address>大娘|大爷|大妈|大哥|大姐|大嫂|大叔|大婶|大伯|阿婆|阿公|阿姨|阿伯|阿叔|阿姐|阿哥"
+                         r"|老哥|老表|老叔|老伯|婶子|婆婆|爷爷|奶奶|叔叔|嬢嬢|孃孃)(?=[，,])")
+# More ways of naming a relative or a neighbour, in a pattern of their own: they start with common
+# characters (其, 自, 本, 远, 后, 东 …), and each position that passes _masked_re's guard runs all of
+# its branches, so here they cost a few branches instead of some forty.
+# - 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保, 借给其女婿,
+#   系其远房堂叔): the guide counts relatives named through a person, and the inspection writers
+#   annotate it (15 times in 16; the corpus's writers seldom did);
+# - kin with 自己/自家/本家/娘家/婆家 and no pronoun (把自己表姐报上去, 他媳妇的娘家兄弟);
+# - a distant relative is still one (我远房表哥; 村会计的一个远房表叔 through _RELATION);
+# - neighbours by where they live (隔壁阿公, 后院刘家, 隔壁那个老汉儿).
+_KIN_WAYS_RE = guarded((
+    rf"其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
+    rf"|{_OWN_KIN}"
+    rf"|远房(?:{_RELATION_WORDS})"
+    rf"|(?:隔壁|对门|后院|前院|东院|西院)(?:那个)?(?:阿公|阿婆|老汉儿?|老头|老太太?|大爷|大娘|大妈|婶子"
+    rf"|[{_HONORIFIC_SURNAMES}]家(?![庄村湾屯寨沟坪营店院]))"))
 _GENERIC_POSTS = {"村干", "村干部", "干部", "两委干部", "村两委", "村民", "群众", "两委成员", "村组干部"}
 # Statuses that name a class of people far more often than one person ("党员都不爱来", "贫困户有
 # 三十户"): not a person on their own.
@@ -172,6 +214,9 @@ _GATHERING = re.compile(r"(?:座谈|评议|代表)?(?:会议|大会)|(?:座谈|�
                         r"|(?:[0-9]{2,3}|[3-9]|[三四五六七八九十几][一二三四五六七八九十几]?)(?:人|名|户|位)")
 # Statuses that stay apart from the name after them: 村民代表张某 is annotated 张某 (as 村民李某 is).
 _STATUS_WORDS = {"党员", "预备党员", "流动党员", "村民代表", "邻居", "脱贫户", "户主"}
+# A post that is the start of another word with what follows: 确保安全 holds 保安 (a guard), 保安全 is
+# never one. Tried at the post's last two characters.
+_POST_MISREAD = re.compile(r"保安全")
 # Money. A figure is Arabic (3.5, 9,860, 1万) or Chinese (一万三千余, 七八千, 十几万, 贰仟); it is
 # money when a money unit follows (元, 块, 块钱 …), or when it is at least a hundred (百/千/万)
 # and no measure word follows (亩, 斤, 户, 人 …). Possessive quantifiers (Python 3.11) stop the
@@ -419,11 +464,14 @@ class EvidenceExtractor:
         return guarded((
             # 张某, 王××, 沈某平 — but not a masked place such as 某区某村 (nor ××区××镇, see _spans)
             rf"{_MASKED_FIRST}(?:{_GIVEN})?(?![镇乡村县市区街社组团])"
+            # the given name's last character masked: 张晓某, 孔小某 (not 吴江某镇, 龙江某县)
+            rf"|[{SURNAMES}][{_MASKED_GIVEN}]某(?![某镇乡村县市区街社组团])"
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:书记|支书|主任|会计|组长|村长|队长|镇长|乡长|所长|站长|老板|总"
             rf"|老师|医生|大夫|经理|校长|院长|厂长|局长|科长|主席)(?![助员任委])"  # 王书记, 刘老师, 周经理
             # kin titles used as names: 王姐, 李哥, 张婶 (but not 王姐夫, 李哥们)
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:姐|哥|婶|叔|伯|嫂|姨)(?![夫们子妹弟])"
-            rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?)"  # 王家老二
+            rf"|[{_HONORIFIC_SURNAMES}]家(?:老[大二三四五六七八九幺]|大儿子|二儿子|小儿子|儿子|闺女|女儿|媳妇|儿媳妇?"  # 王家老二
+            rf"|奶奶|爷爷|公公|婆婆|阿公|阿婆|两兄弟|兄弟俩|两口子)"  # 罗家奶奶, 黄家两兄弟
             # 老王, 小周, 老杨头, 老常家: a familiar name, told from words such as 小区, 老党员 by what follows it
             # (and from 养老金 by what precedes it)
             rf"|(?<!养)[老小大][{_FAMILIAR_SURNAMES}](?:头|家(?![庄村湾屯寨沟坪营店院])|{_FAMILIAR_END})"
@@ -434,7 +482,7 @@ class EvidenceExtractor:
             rf"|[{_HONORIFIC_SURNAMES}]家(?:(?<![\u4e00-\u9fa5]..)|(?<=[的是给把和跟找让]..))(?=[的，,。、；;\s两兄那也都和没不就还把])"
             rf"|(?:老伴|老头子|老婆子|大儿子|二儿子|小儿子|大女儿|小女儿|闺女|儿媳妇|老大|老二|老三|老四|老幺|摊主|技术员"
             rf"|开发商|承包商|收购商|老板娘|外村人|施工方)"
-            rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|大哥|大嫂|嫂子|二婶|婶子?"
+            rf"|{_SUR}(?:先生|女士|老太太|老太|老汉|大爷|大娘|大妈|师傅|老[大二三四五六七八九]|[二三四五六七幺]爷(?![们爷])|大哥|大嫂|嫂子|二婶|婶子?"
             rf"|孃孃|阿婆|阿公|阿姨|寡妇|大姐)"  # 符先生, 赵老四, 韩大哥, 王寡妇
             # old people by surname, as neighbours call them: 马奶奶, 刘爷爷, 耿太太, 黄婆婆
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:奶奶|爷爷|太太|婆婆)"
@@ -447,12 +495,17 @@ class EvidenceExtractor:
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
             # a relative through a pronoun: 他老婆, 俺侄子; after 我 the annotations keep the relative
-            # alone (我叔叔 → 叔叔, 13 times in 20); 其 + relative is almost never annotated (1 in 32)
+            # alone (我叔叔 → 叔叔, 13 times in 20)
             # 伊 and 佢 are "he/she" in 闽 and 客家 notes (伊表弟, 佢老弟), 𠊎 and 阮 "I/my" (𠊎阿爸);
             # 他家/我家 + kin is said as much as 他 + kin (他家老爹, 我家男人); 家父, 先母, 亡夫 name the
             # writer's own parents or husband
-            rf"|(?:[他她俺伊佢]|他家|她家|俺家|我家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
+            rf"|(?:[他她俺伊佢你您]|他家|她家|俺家|我家|你家|您家){_PRONOUN_KIN}|(?<=[我𠊎阮]){_PRONOUN_KIN}|小舅子|老丈人|连襟"
             rf"|家父|家母|先父|先母|亡夫"
+            # kin said with 自己/自家/本家 (own, of the same clan), 娘家/婆家 (of a wife's parents, of her
+            # husband's) or 屋头/屋里/那几个 (of the household, 川/湖 words) after a pronoun: 他自家亲戚,
+            # 我本家大伯, 他屋头婆娘, 他那几个本家 (one branch for all: each branch is tried at every 他, 我 …;
+            # without a pronoun, and 其 + kin, see _KIN_WAYS_RE)
+            rf"|[他她俺我伊佢](?:们|家)?(?:{_OWN_KIN}|(?:屋头|屋里|那几个|那些)的?(?:几个)?亲?(?:{_PRONOUN_KIN}|本家|老人))"
             # some roles directly before a masked name are part of the person (茶农余某, 低保户陈某,
             # 群众李某, 表弟符某); not 村民, 党员, 邻居 or 弟弟: 村民吴某 is annotated 吴某 (59 times in 60)
             rf"|(?:渔民|牧民|茶农|种植户|养殖户|危改户|低保户|五保户|贫困户|负责人|船老大"
@@ -522,7 +575,8 @@ class EvidenceExtractor:
         """Spans of every type in the normalised text ``t``."""
         spans: dict[str, list[tuple[int, int]]] = {k: [] for k in EVIDENCE_TYPES}
         if self._post_re is not None:
-            spans["persons"] += [m.span() for m in self._post_re.finditer(t)]
+            spans["persons"] += [m.span() for m in self._post_re.finditer(t)
+                                 if not _POST_MISREAD.match(t, m.end() - 2)]
         post_ends = {e for _, e in spans["persons"]}
         # a "masked name" right after a mask is part of a masked place name (××区××镇)
         spans["persons"] += [m.span() for m in self._masked_re.finditer(t)
@@ -530,8 +584,14 @@ class EvidenceExtractor:
         if "·" in t:  # 阿不力孜·买买提
             spans["persons"] += [m.span() for m in _DOT_NAME_RE.finditer(t)]
         spans["persons"] += [m.span() for m in _MINORITY_NAME_RE.finditer(t)]
+        spans["persons"] += [m.span("address") for m in _ADDRESS_RE.finditer(t)]
+        spans["persons"] += [m.span() for m in _KIN_WAYS_RE.finditer(t)]
+        if self._tagger is not None:
+            spans["persons"] += [m.span() for m in _FAMILIAR_AFTER_RE.finditer(t)
+                                 if not self._known_word(t[m.start() + 1:m.end() + 1])]
         spans["persons"] += [m.span(m.lastgroup) for m in self._intro_re.finditer(t)]
-        tags = _join_split_names(self._pos_tags(t))
+        tags = _join_split_names(self._pos_tags(t), post_ends)
+        leader_ends = None  # where 村民, 社员 … end: computed only when a name needs it
         for word, flag, s, e in tags:
             if (flag == "n" and word[-1] in _ROLE_ENDINGS and 2 <= len(word) <= 5 and _ROLE_NOUN.search(word)
                     and word not in _NOT_ROLES):
@@ -542,8 +602,12 @@ class EvidenceExtractor:
                     and word[-1] not in _PLACE_ENDINGS):  # 郑庄村, 杨庄, 孙圩: villages jieba takes for names
                 if not self._known_word(word):
                     spans["persons"].append((s, e))
-                elif len(word) == 3 and s in post_ends:  # 村委会主任张建国: a name jieba also knows as a word
-                    spans["persons"].append((s, e))
+                elif len(word) == 3:
+                    # 村委会主任张建国, 社员于长江: a name jieba also knows as a word, where a name stands
+                    if leader_ends is None:
+                        leader_ends = {le for w, _, _, le in tags if w in _NAME_LEADERS}
+                    if s in post_ends or s in leader_ends:
+                        spans["persons"].append((s, e))
             elif flag == "ns" and len(word) >= 2:
                 spans["places"].append((s, e))
 
@@ -559,6 +623,7 @@ class EvidenceExtractor:
         spans["persons"] = _with_business(t, spans["persons"], tags)
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
+        spans["persons"] += _listed_kin(t, spans["persons"])
         # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
         spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
                             and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
@@ -610,16 +675,18 @@ def _with_business(t: str, persons: list[tuple[int, int]], tags) -> list[tuple[i
     return out
 
 
+# A surname character jieba tags as a verb, preposition … after a post is that word (委员来列席).
+_NOT_SURNAME_FLAGS = {"v", "vn", "p", "d", "c", "u", "uj", "ul", "r", "m", "q", "f"}
 _NAME_PARTS = {"nr", "nrfg", "nrt", "ns", "n", "nz", "ng"}
 _BEFORE_NAME = set("，,。、；;：:（(“\"　 \n\t叫是")
 _AFTER_NAME = set("，,。、；;：:（()）“”\"　 \n\t家说")
 
 
-def _join_split_names(tags):
+def _join_split_names(tags, post_ends=frozenset()):
     """jieba often cuts a full name it does not know into surname + given name, and tags the parts
     as anything (王/nr 桂兰/ns, 周/nr 海峰/n, 刘/zg 长海/ns): join them into one name tag when the
-    pair stands where names stand — after punctuation, 叫 or a word such as 村民 or 侄子, and before
-    punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
+    pair stands where names stand — after punctuation, 叫, a word such as 村民 or 侄子 or a post
+    (村委会主任刘长海: ``post_ends``, where posts end), and before punctuation, 家 or 说. A given name that is an adjective (杜/nr 勤快/a, 陈/nr 火旺/a) counts only
     when jieba took the surname for one."""
     # Only single-character surname tokens can start a split name: find them first (most notes have
     # few), rather than walking every token in Python.
@@ -635,7 +702,9 @@ def _join_split_names(tags):
                 and (tag[1] == "nr" and prev[1] == "nr"  # 沈/nr 明德/nr
                      or ((tag[1] in _NAME_PARTS or tag[1] == "a" and prev[1] == "nr") and len(tag[0]) == 2
                          and "\u4e00" <= tag[0][0] <= "\u9fa5"
-                         and _name_context(tags[i - 1] if i else None, tags[i + 2] if i + 2 < len(tags) else None)))):
+                         and (prev[2] in post_ends and prev[1] not in _NOT_SURNAME_FLAGS
+                              or _name_context(tags[i - 1] if i else None, None))
+                         and _name_context(None, tags[i + 2] if i + 2 < len(tags) else None)))):
             out += tags[done:i]
             out.append((prev[0] + tag[0], "nr", prev[2], tag[3]))
             done = i + 2
@@ -647,6 +716,19 @@ def _name_context(left, right) -> bool:
         left[0] in _NAME_LEADERS or _RELATION_FULL.fullmatch(left[0]) is not None)
     right_ok = right is None or right[0][0] in _AFTER_NAME
     return left_ok and right_ok
+
+
+def _listed_kin(t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Kin words listed after a person who is kin (其弟媳、侄子, 儿子、女婿和外甥): each is a person."""
+    out = []
+    for s, e in persons:
+        if t[e - 1] not in _KIN_LAST_CHARS or not _KIN_END.search(t, s, e):
+            continue
+        m = _KIN_LISTED.match(t, e)
+        while m:
+            out.append((m.start() + 1, m.end()))
+            m = _KIN_LISTED.match(t, m.end())
+    return out
 
 
 def _drop_contained(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
