@@ -34,7 +34,8 @@ from .errors import ConfigurationError
 from .normalize import codepoint_table, normalize_text
 from .segment import Segmenter
 
-__all__ = ["KeyTable", "LeanVectorizer", "OneNoteScorer", "LeanCategories", "LeanClue", "Features", "sigmoid", "softmax", "decide"]
+__all__ = ["KeyTable", "LeanVectorizer", "OneNoteScorer", "LeanCategories", "LeanClue", "Features", "sigmoid",
+           "softmax", "decide"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits
 
@@ -331,18 +332,17 @@ class LeanVectorizer:
 
 
 class OneNoteScorer:
-    """Logits of one note (``X @ W + b``) in one call of the optional C helper
-    (``textmine/_fastscore.c``), bit-for-bit equal to the NumPy path's.
+    """Logits of one note (``X @ W + b``), and with :meth:`scored` its TF-IDF features, in one call
+    of the optional C helper (``textmine/_fastscore.c``), bit-for-bit equal to the NumPy path's.
 
     :meth:`build` returns None when the helper was not compiled at install time (no C compiler);
-    :meth:`logits` returns None for a note the helper leaves to NumPy (a feature counted more often
-    than the log table covers).
+    :meth:`logits` and :meth:`scored` return None for a note the helper leaves to NumPy (a feature
+    counted more often than the log table covers).
     """
 
     LOG_TABLE = 4096
 
     def __init__(self, vectorizer: LeanVectorizer, scorer):
-        self.vectorizer = vectorizer
         self._scorer = scorer
         seg = vectorizer.segmenter_
         if seg.backend == "rjieba":  # raw_tokens without its two Python call layers

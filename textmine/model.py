@@ -93,7 +93,8 @@ class Model:
             if out is not None:
                 z, feats = out
                 L = len(self.labels)
-                return feats, self.categories.proba_of_one(z[:L]), (np.array([z[L]]) if self.clue is not None else None)
+                clue_logit = np.array([z[L]]) if self.clue is not None else None
+                return feats, self.categories.proba_of_one(z[:L]), clue_logit
         feats = self.vectorizer.features(texts, normalized)
         W, b = self._weights
         z = feats.matmul(W) + b
