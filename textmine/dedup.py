@@ -187,6 +187,16 @@ def key_places(evidence: dict, text: str | None = None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _bigram_codes(text: str) -> np.ndarray:
+    """The note's character bigrams (letters and digits only, normalised) as uint64 codes, repeats
+    included; a note too short for bigrams is its own only shingle, so only equal notes match."""
+    clean = _KEEP.sub("", normalize_text(text))
+    if len(clean) < 2:
+        return np.array([_hash32(clean or text)], dtype=np.uint64)
+    codes = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return (codes[:-1] << np.uint64(21)) | codes[1:]
+
+
 _FMIX1, _FMIX2, _S33 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33)
 
 
@@ -205,12 +215,8 @@ class MinHasher:
 
     def shingles(self, text: str) -> np.ndarray:
         """Distinct character-bigram codes of the note (letters and digits only, normalised)."""
-        clean = _KEEP.sub("", normalize_text(text))
-        if len(clean) < 2:
-            # Too short for bigrams: the note itself is its only shingle, so only equal notes match.
-            return np.array([_hash32(clean or text)], dtype=np.uint64)
-        codes = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        return _unique((codes[:-1] << np.uint64(21)) | codes[1:])
+        codes = _bigram_codes(text)
+        return _unique(codes) if len(codes) > 1 else codes
 
     def signature(self, text: str) -> np.ndarray:
         """``num_perm`` uint16 values: the low bits of each permutation's minimum hash.
@@ -234,16 +240,12 @@ class MinHasher:
             codes, starts, rows, pending = [], [], [], 0
 
         for i, text in enumerate(texts):
-            clean = _KEEP.sub("", normalize_text(text))
-            if len(clean) < 2:
-                out[i] = self.signature(text)
-                continue
-            cp = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
             # Repeated bigrams are kept: the minimum over a multiset is the minimum over its set.
+            note = _bigram_codes(text)
             starts.append(pending)
-            codes.append((cp[:-1] << np.uint64(21)) | cp[1:])
+            codes.append(note)
             rows.append(i)
-            pending += len(cp) - 1
+            pending += len(note)
             if pending >= block:
                 flush()
         flush()
@@ -275,8 +277,8 @@ class NoteSketch:
     @classmethod
     def of(cls, hasher: MinHasher, text: str, evidence: dict) -> "NoteSketch":
         """Sketch ``text`` whose evidence (``Model.classify_many`` output) is ``evidence``."""
-        return cls(hasher.signature(text), _hash_row(key_facts(evidence, text), MAX_FACTS),
-                   _hash_row(key_places(evidence, text), MAX_PLACES))
+        signatures, facts, places = cls.stacked(hasher, [text], [evidence])
+        return cls(signatures[0], facts[0], places[0])
 
     @staticmethod
     def stacked(hasher: MinHasher, texts: list[str], evidence: list[dict]
