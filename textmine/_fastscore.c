@@ -119,6 +119,7 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     PyObject *folded, *tokens;
     int want_features = 0;
     if (!PyArg_ParseTuple(args, "UO!|p", &folded, &PyList_Type, &tokens, &want_features)) return NULL;
+    if (PyUnicode_READY(folded) < 0) return NULL;
     for (int i = 0; i < N_BUFFERS; i++)
         if (!self->held[i] || self->token_ids == NULL) {
             PyErr_SetString(PyExc_RuntimeError, "Scorer was not initialised");
@@ -166,13 +167,16 @@ static PyObject *Scorer_logits(Scorer *self, PyObject *args) {
     Py_ssize_t n_wk = 0, n_ck = 0;
     for (int n = self->word_lo > 2 ? self->word_lo : 2; n <= self->word_hi; n++) {
         for (Py_ssize_t i = 0; i + n <= m; i++) {
-            int64_t key = 0;
+            /* unsigned: a key that outgrows 63 bits (a vocabulary of millions of words) wraps the
+             * way NumPy's int64 arithmetic does, rather than being undefined */
+            uint64_t ukey = 0;
             int ok = 1;
             for (int j = 0; j < n; j++) {
                 if (arr[i + j] < 0) { ok = 0; break; }
-                key = key * (self->n_word + 1) + arr[i + j] + 1;
+                ukey = ukey * (uint64_t)(self->n_word + 1) + (uint64_t)arr[i + j] + 1;
             }
             if (!ok) continue;
+            int64_t key = (int64_t)ukey;
             prefetch_home(wslots, self->word_bits, key);
             keys[n_wk++] = key;
         }
