@@ -17,8 +17,12 @@ computation for a whole batch at once with NumPy:
   kernel, which adds a row's terms one after another), so a note gets bit-for-bit the same result
   alone or in any batch.
 
+One note alone would pay NumPy's fixed cost per call some 30 times; :class:`OneNoteScorer` does
+the same arithmetic for it in one call of an optional C helper (``_fastscore.c``), with the same
+results to the last bit, and the NumPy path stands in where the helper was not built.
+
 ``tests/test_fastpath.py`` proves features and scores equal to the scikit-learn objects' on the
-corpus. Why bother: scikit-learn costs ~1.3 ms of validation per call and ~0.8 s of import at a
+corpus, and the helper's equal to the NumPy path's. Why bother: scikit-learn costs ~1.3 ms of validation per call and ~0.8 s of import at a
 cold start, and its vectoriser looks n-grams up one by one in Python.
 """
 
@@ -113,7 +117,8 @@ class KeyTable:
       About 4x faster than the binary search on a batch of 10,000 titles.
 
     Only the sorted keys are saved with a model; the hash table is built (in ~30 ms for 300,000
-    keys) the first time a batch is looked up, so a one-note command-line call never pays for it.
+    keys) the first time it is needed: a batch, or :class:`OneNoteScorer`, whose C helper probes
+    the same table one key at a time.
     """
 
     SMALL = 2048  # fewer keys than this: the binary search
