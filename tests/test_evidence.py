@@ -634,3 +634,13 @@ def test_a_nationality_or_a_remark_in_brackets_is_no_name(ex):
 def test_deputies_and_legal_representatives_are_posts(ex):
     assert "人大代表罗某" in texts(ex.extract("镇人大代表罗某反映了这个情况")["persons"])
     assert texts(ex.extract("县人大代表大会召开期间")["persons"]) == []
+
+
+def test_full_names_listed_after_a_full_name(ex):
+    found = texts(ex.extract("联名人：邓国强、林秀英、邓建华、周红梅")["persons"])
+    assert {"邓国强", "林秀英", "邓建华", "周红梅"} <= set(found)
+
+
+def test_a_list_of_posts_or_words_after_a_name_is_no_name_list(ex):
+    found = texts(ex.extract("经手人王某某、何况村会计、出纳都不在")["persons"])
+    assert "何况" not in found

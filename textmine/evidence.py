@@ -639,6 +639,8 @@ class EvidenceExtractor:
         spans["persons"] += _listed_kin(t, spans["persons"])
         if "(" in t:
             spans["persons"] += self._bracketed_names(t, spans["persons"])
+        if "、" in t:
+            spans["persons"] += self._listed_names(t, spans["persons"])
         # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
         spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
                             and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
@@ -655,6 +657,24 @@ class EvidenceExtractor:
             m = _BRACKETED_NAME.match(t, e)
             if m and not (len(m.group("name")) == 2 and self._tagger is not None and self._known_word(m.group("name"))):
                 out.append(m.span("name"))
+        return out
+
+    def _listed_names(self, t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Full names listed after a full name (signatures, lists of households: 罗德清、王秀兰、罗明亮):
+        the tagger misses names it knows as words or cuts oddly, but in a list of names each item is
+        one. Only after a person that is itself a full name (surname + one or two characters), so that
+        lists of posts or things stay apart; a two-character dictionary word is no name (王某、何况)."""
+        out = []
+        for s, e in persons:
+            if not (2 <= e - s <= 3 and t[s] in _SURNAME_SET and t[e:e + 1] == "、"):
+                continue
+            m = _LISTED_NAME.match(t, e)
+            while m:
+                name = m.group("name")
+                if len(name) == 2 and self._tagger is not None and self._known_word(name):
+                    break
+                out.append(m.span("name"))
+                m = _LISTED_NAME.match(t, m.end())
         return out
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
@@ -684,6 +704,9 @@ class EvidenceExtractor:
 # A full name in brackets (normalisation folds （ to "("), ended by the bracket or a comma; not a
 # nationality, which records put there too (卢某（哈尼族）).
 _BRACKETED_NAME = re.compile(rf"\((?P<name>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?<!族)(?=[)，,、])")
+
+# The next full name of a list of names: 、 + surname + one or two characters, then the list goes on or ends.
+_LISTED_NAME = re.compile(rf"、(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[、，,。；;\s]|$)")
 
 # Roles named by the business they belong to: 超市老板, 砖瓦厂的会计, 快递驿站老板, 敬老院院长.
 _BUSINESS_ROLES = {"老板", "老板娘", "会计", "司机", "经理", "院长", "厂长", "负责人", "老总", "店主"}
