@@ -644,3 +644,16 @@ def test_full_names_listed_after_a_full_name(ex):
 def test_a_list_of_posts_or_words_after_a_name_is_no_name_list(ex):
     found = texts(ex.extract("经手人王某某、何况村会计、出纳都不在")["persons"])
     assert "何况" not in found
+
+
+@pytest.mark.parametrize("text, person", [
+    ("这封信是我重孙女帮着写的", "重孙女"),                        # great-grandchildren, a father's brothers
+    ("组长是我本家二大爷，我也不好说", "我本家二大爷"),
+    ("被举报人许某某（举报人表叔）长期把持", "举报人表叔"),          # kin of the writer through 举报人
+])
+def test_great_grandchildren_uncles_and_kin_of_the_writer(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_caller_or_writer_without_kin_is_no_relative(ex):
+    assert texts(ex.extract("举报人要求保密，反映人情绪稳定")["persons"]) == []

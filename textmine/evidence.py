@@ -114,6 +114,9 @@ _RELATION_WORDS = "|".join(sorted(set(
     # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
     "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
     "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂 "
+    # great-grandchildren and a father's elder brothers as the north says them: 叫我重外孙子写的,
+    # 我本家大爷, 他二大爷
+    "重孙 重孙女 重外孙 重外孙子 重外孙女 大爷 二大爷 三大爷 二舅哥 "
     "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子 "
     # sons' wives by the son's birth order: 会计家二儿子、二媳妇, 他大儿媳
     "大媳妇 二媳妇 三媳妇 大儿媳 二儿媳 三儿媳 小儿媳 "
@@ -198,13 +201,15 @@ _ADDRESS_RE = re.compile(r"[：:](?P<address>大娘|大爷|大妈|大哥|大姐|
 # - 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保, 借给其女婿,
 #   系其远房堂叔, 其母): the guide counts relatives named through a person, and the inspection writers
 #   annotate it (15 times in 16; the corpus's writers seldom did); formal letters say 本人 for "I"
-#   (系本人堂兄, 本人的女婿), and a relative of the writer is named through it as through 我;
+#   (系本人堂兄, 本人的女婿), and records 反映人/举报人 for the writer, and a relative of theirs is
+#   named through these as through 我 (郝××（反映人堂兄）) — but not 来电人 (来电人母亲): the hotline
+#   writers leave a caller's relatives out (6 times in 6 in the corpus);
 # - kin with 自己/自家/本家/娘家/婆家 and no pronoun (把自己表姐报上去, 他媳妇的娘家兄弟);
 # - a distant relative is still one (我远房表哥; 村会计的一个远房表叔 through _RELATION);
 # - neighbours by where they live (隔壁阿公, 后院刘家, 隔壁那个老汉儿).
 _KIN_WAYS_RE = guarded((
     rf"其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫父母兄姐妹])"
-    rf"|本人的?(?:{_RELATION_WORDS})"
+    rf"|(?:本人|反映人|举报人)的?(?:{_RELATION_WORDS})"
     rf"|{_OWN_KIN}"
     rf"|远房(?:{_RELATION_WORDS})"
     rf"|(?:隔壁|对门|后院|前院|东院|西院)(?:那个)?(?:阿公|阿婆|老汉儿?|老头|老太太?|大爷|大娘|大妈|婶子"
