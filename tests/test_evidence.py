@@ -587,3 +587,73 @@ def test_household_elders_and_neighbours(ex, text, person):
 
 def test_a_courtyard_or_a_village_named_after_a_family_is_no_neighbour(ex):
     assert texts(ex.extract("后院的墙塌了，东院刘家庄那边也塌了")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("经查，其母户口仍在本村，不符合五保条件", "其母"),             # 其 + one-character kin
+    ("被反映人系本人表舅，本人不便出面", "本人表舅"),               # kin of the writer through 本人
+])
+def test_kin_through_qi_and_benren(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_qi_and_benren_without_kin_are_no_relative(ex):
+    assert texts(ex.extract("其实本人身体不好，其他的事以后再说")["persons"]) == []
+
+
+def test_sons_wives_by_birth_order_listed_after_a_son(ex):
+    assert "二儿媳" in texts(ex.extract("名单上有组长家大儿子、二儿媳，都在城里上班")["persons"])
+
+
+@pytest.mark.parametrize("text, person", [
+    ("后来跟邻居周三娃因为水渠吵起来", "周三娃"),                 # village given names: surname + stem
+    ("那个包工头二愣，说话就动手", "包工头二愣"),                  # or the stem alone, after a role
+])
+def test_village_given_names(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_puppy_or_two_dimes_is_no_village_name(ex):
+    assert texts(ex.extract("家里养了条小狗，糖二毛钱一颗")["persons"]) == []
+
+
+@pytest.mark.parametrize("text, person", [
+    ("实名举报：村会计HM（胡明）挪用了修路款", "胡明"),              # a full name in brackets after a person
+    ("听说是W某某家的亲戚拿走了", "W某某"),                         # Latin initials as a mask
+    ("楼主小K说的都是真的", "小K"),
+])
+def test_latin_masks_and_bracketed_names(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_nationality_or_a_remark_in_brackets_is_no_name(ex):
+    found = texts(ex.extract("来信人吴某（苗族）反映，村书记（时任）没开会，装了APP也查不到")["persons"])
+    assert not {"苗族", "时任", "AP", "APP"} & set(found)
+
+
+def test_deputies_and_legal_representatives_are_posts(ex):
+    assert "人大代表罗某" in texts(ex.extract("镇人大代表罗某反映了这个情况")["persons"])
+    assert texts(ex.extract("县人大代表大会召开期间")["persons"]) == []
+
+
+def test_full_names_listed_after_a_full_name(ex):
+    found = texts(ex.extract("联名人：邓国强、林秀英、邓建华、周红梅")["persons"])
+    assert {"邓国强", "林秀英", "邓建华", "周红梅"} <= set(found)
+
+
+def test_a_list_of_posts_or_words_after_a_name_is_no_name_list(ex):
+    found = texts(ex.extract("经手人王某某、何况村会计、出纳都不在")["persons"])
+    assert "何况" not in found
+
+
+@pytest.mark.parametrize("text, person", [
+    ("这封信是我重孙女帮着写的", "重孙女"),                        # great-grandchildren, a father's brothers
+    ("组长是我本家二大爷，我也不好说", "我本家二大爷"),
+    ("被举报人许某某（举报人表叔）长期把持", "举报人表叔"),          # kin of the writer through 举报人
+])
+def test_great_grandchildren_uncles_and_kin_of_the_writer(ex, text, person):
+    assert person in texts(ex.extract(text)["persons"])
+
+
+def test_a_caller_or_writer_without_kin_is_no_relative(ex):
+    assert texts(ex.extract("举报人要求保密，反映人情绪稳定")["persons"]) == []

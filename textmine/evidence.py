@@ -83,6 +83,9 @@ _MASK = r"(?>某某|某|[×xX\*○〇]{1,3}|ｘ{1,3})"
 # or Dai name (吐某, 热某, 萨某, 次某; 刀某, 岩某, 召某): with 某 or × after it, it can only be a name.
 _MASKED_FIRST = f"(?:{_SUR}|[吐热肉吾买萨特巴依帕努库托迪米尼克达扎次格旦索洛卓刀岩召]){_MASK}"
 _DIGIT = r"[0-9]"
+# One or two Latin initials standing for a name (normalisation folds them to lower case): the initials
+# of a pinyin name (村主任ZJ, L某某); not part of a longer Latin word (app, wifi).
+_LATIN_MASKED = r"(?<![a-z])[a-z]{1,2}(?![a-z0-9])"
 
 # A given-name character after a masked surname (沈某平, 张某伟说), but not a word that merely
 # follows 张某: the character must not be a function word or a common verb of speech, and what
@@ -111,7 +114,12 @@ _RELATION_WORDS = "|".join(sorted(set(
     # kin by birth order, as families call them: 他二舅, 我三叔, 村主任他大舅哥, 我大孙子
     "大舅 二舅 三舅 舅妈 二叔 三叔 四叔 小叔 大伯 二伯 三伯 大伯子 大姑 二姑 小姑 三姨 二婶 三婶 姨夫 姑父 姑夫 "
     "表舅 表姑 大孙子 小孙子 重孙子 大哥 二哥 三哥 大姐 二姐 大嫂 二嫂 "
+    # great-grandchildren and a father's elder brothers as the north says them: 叫我重外孙子写的,
+    # 我本家大爷, 他二大爷
+    "重孙 重孙女 重外孙 重外孙子 重外孙女 大爷 二大爷 三大爷 二舅哥 "
     "大儿子 二儿子 三儿子 小儿子 大女儿 二女儿 三女儿 小女儿 大闺女 二闺女 小闺女 大小子 二小子 三小子 "
+    # sons' wives by the son's birth order: 会计家二儿子、二媳妇, 他大儿媳
+    "大媳妇 二媳妇 三媳妇 大儿媳 二儿媳 三儿媳 小儿媳 "
     # 粤, 客家 and 四川 words for kin: 佢细佬 (his younger brother), 家姐, 外父/外母 (in-laws), 老豆,
     # 阿嫲, 阿姆 (mother), 我老汉儿 (my father)
     "细佬 家姐 外父 外母 老豆 阿嫲 阿爷 阿姆 老汉儿 老妹 "
@@ -175,7 +183,7 @@ _MINORITY_PART = "|".join(sorted(set(_MINORITY_NAME_PARTS), key=len, reverse=Tru
 _MINORITY_NAME_RE = guarded(rf"(?:{_MINORITY_PART}){{1,2}}(?!花)")
 # What may follow a familiar name (老王说, 小周也, 老宋（, 小马！): punctuation or a word that cannot
 # continue the two characters into another word (老师, 小金库, 大方).
-_FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这呢啊吧嘛）)”\"」（(！!？?]|$)"
+_FAMILIAR_END = r"(?=[，,。、；;：:\s说的讲他她也都就又还在跟和把给去来找让被是那这因呢啊吧嘛）)”\"」（(！!？?]|$)"
 # (not 麦, 米: 小麦, 大米, 小米 are grain)
 _FAMILIAR_SURNAMES = "".join(c for c in SURNAMES if c not in "区车农干党时乡麦米")
 # A familiar name where a person is named — after 的, 和, 跟, 找, 是 … (看山的老汪, 我和小韦两人, 同连退的
@@ -191,13 +199,17 @@ _ADDRESS_RE = re.compile(r"[：:](?P<address>大娘|大爷|大妈|大哥|大姐|
 # characters (其, 自, 本, 远, 后, 东 …), and each position that passes _masked_re's guard runs all of
 # its branches, so here they cost a few branches instead of some forty.
 # - 其 + relative is how records name a relative of the person just named (将其弟媳纳入低保, 借给其女婿,
-#   系其远房堂叔): the guide counts relatives named through a person, and the inspection writers
-#   annotate it (15 times in 16; the corpus's writers seldom did);
+#   系其远房堂叔, 其母): the guide counts relatives named through a person, and the inspection writers
+#   annotate it (15 times in 16; the corpus's writers seldom did); formal letters say 本人 for "I"
+#   (系本人堂兄, 本人的女婿), and records 反映人/举报人 for the writer, and a relative of theirs is
+#   named through these as through 我 (郝××（反映人堂兄）) — but not 来电人 (来电人母亲): the hotline
+#   writers leave a caller's relatives out (6 times in 6 in the corpus);
 # - kin with 自己/自家/本家/娘家/婆家 and no pronoun (把自己表姐报上去, 他媳妇的娘家兄弟);
 # - a distant relative is still one (我远房表哥; 村会计的一个远房表叔 through _RELATION);
 # - neighbours by where they live (隔壁阿公, 后院刘家, 隔壁那个老汉儿).
 _KIN_WAYS_RE = guarded((
-    rf"其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫])"
+    rf"其(?:远房)?亲?(?:{_RELATION_WORDS}|[长次][子女]|[子女妻夫父母兄姐妹])"
+    rf"|(?:本人|反映人|举报人)的?(?:{_RELATION_WORDS})"
     rf"|{_OWN_KIN}"
     rf"|远房(?:{_RELATION_WORDS})"
     rf"|(?:隔壁|对门|后院|前院|东院|西院)(?:那个)?(?:阿公|阿婆|老汉儿?|老头|老太太?|大爷|大娘|大妈|婶子"
@@ -446,7 +458,7 @@ class EvidenceExtractor:
         post = _trie([p for p in posts if p not in _STATUS_WORDS])
         # 三组组长, 第三村民小组组长; chained posts of one person: 村支书兼主任, 村委委员兼会计
         prefix = r"(?:原|前任|时任|老|新|第?[一二三四五六七八九十0-9]{1,3}(?:村民小组|村民组|组|队|社))?"
-        name = rf"(?:[ \u3000]?{_MASKED_FIRST}(?:{_GIVEN})?|[老小]{_SUR})"  # 村会计王某, 会计 王某, 会计老杜
+        name = rf"(?:[ \u3000]?{_MASKED_FIRST}(?:{_GIVEN})?|[老小]{_SUR}|{_LATIN_MASKED})"  # 村会计王某, 会计 王某, 会计老杜
         status = _trie([p for p in posts if p in _STATUS_WORDS])
         return guarded((rf"{prefix}{post}(?:[兼暨](?:原|现任)?{post})*(?:{name})?"
                                   + (f"|{status}" if status else "")))
@@ -491,6 +503,12 @@ class EvidenceExtractor:
             rf"|(?<![和与向于时都那但由把被让对给从在及同跟为以])[{_HONORIFIC_SURNAMES}](?:瘸子|癞子|麻子|瞎子|聋子|拐子"
             rf"|胖子|秃子|哑巴|疯子|憨子|大炮|大喇叭|大嘴|大头|大个子|大胡子)"
             rf"|[二三四小](?:狗|柱|娃|愣|蛋|胖|虎|憨|锁|栓|拴|六|黑|毛)子"
+            # names masked by Latin initials, as online writers mask them (L某某, 小W, 村主任ZJ — folded
+            # to lower case by normalisation)
+            rf"|(?<![a-z0-9]){_LATIN_MASKED}某某?|[小老][a-z](?![a-z0-9])"
+            # the same stems as a given name, with a surname or without 子 (丁二柱, 村霸二狗, 王三娃说):
+            # a birth order before them (not 小: 小狗, 小虎 are animals), and a boundary after
+            rf"|{_SUR}?[二三四](?:狗|柱|娃|愣|蛋|胖|虎|憨|锁|栓|拴|黑|毛){_FAMILIAR_END}"
             rf"|姓{_SUR}(?:的(?:老板|包工头|师傅|男的|女的)?)?(?=[的，,。、；;\s说讲])"  # 姓卢的, 姓吴的老板
             # a full name followed by what records put after one: 王德福（78岁）, 刘桂芝，女，, 孙秀兰同志
             rf"|{_SUR}[\u4e00-\u9fa5]{{1,2}}(?=[（(][0-9０-９]|[，,][男女][，,]|[（(][男女]|同志)"
@@ -624,11 +642,45 @@ class EvidenceExtractor:
         spans["persons"] = _merge_adjacent_persons(
             [(s, _RELATION.match(t, e).end() if _RELATION.match(t, e) else e) for s, e in spans["persons"]], t)
         spans["persons"] += _listed_kin(t, spans["persons"])
+        if "(" in t:
+            spans["persons"] += self._bracketed_names(t, spans["persons"])
+        if "、" in t:
+            spans["persons"] += self._listed_names(t, spans["persons"])
         # 陆, 伍 and 元 are surnames too: the tagger's 陆佰元, 元整 inside 壹万叁仟陆佰元, 肆万伍仟元整 are money
         spans["persons"] = [(s, e) for s, e in spans["persons"] if t[s:e] not in _CLASS_WORDS
                             and not (t[s:e] in self._post_words and _GATHERING.match(t, e))
                             and not _overlaps_any(s, e, spans["amounts"])]
         return spans
+
+    def _bracketed_names(self, t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """A full name in brackets right after a person is that person's name (村主任ZJ（赵建军）,
+        李瘸子（李德贵，村里的老保管）): online writers mask or nickname someone and then name them.
+        A two-character dictionary word there is a remark, not a name (书记（时任）); three-character
+        names jieba knows as words (赵建军) still count, as in ``_spans``."""
+        out = []
+        for _, e in persons:
+            m = _BRACKETED_NAME.match(t, e)
+            if m and not (len(m.group("name")) == 2 and self._tagger is not None and self._known_word(m.group("name"))):
+                out.append(m.span("name"))
+        return out
+
+    def _listed_names(self, t: str, persons: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Full names listed after a full name (signatures, lists of households: 罗德清、王秀兰、罗明亮):
+        the tagger misses names it knows as words or cuts oddly, but in a list of names each item is
+        one. Only after a person that is itself a full name (surname + one or two characters), so that
+        lists of posts or things stay apart; a two-character dictionary word is no name (王某、何况)."""
+        out = []
+        for s, e in persons:
+            if not (2 <= e - s <= 3 and t[s] in _SURNAME_SET and t[e:e + 1] == "、"):
+                continue
+            m = _LISTED_NAME.match(t, e)
+            while m:
+                name = m.group("name")
+                if len(name) == 2 and self._tagger is not None and self._known_word(name):
+                    break
+                out.append(m.span("name"))
+                m = _LISTED_NAME.match(t, m.end())
+        return out
 
     def _with_given_name(self, t: str, s: int, e: int) -> tuple[int, int]:
         """Extend 张某 to 张某伟 when a given-name character follows that starts no word with the next one."""
@@ -653,6 +705,13 @@ class EvidenceExtractor:
             result[kind] = items
         return result
 
+
+# A full name in brackets (normalisation folds （ to "("), ended by the bracket or a comma; not a
+# nationality, which records put there too (卢某（哈尼族）).
+_BRACKETED_NAME = re.compile(rf"\((?P<name>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?<!族)(?=[)，,、])")
+
+# The next full name of a list of names: 、 + surname + one or two characters, then the list goes on or ends.
+_LISTED_NAME = re.compile(rf"、(?P<name>{_SUR}[\u4e00-\u9fa5]{{1,2}})(?=[、，,。；;\s]|$)")
 
 # Roles named by the business they belong to: 超市老板, 砖瓦厂的会计, 快递驿站老板, 敬老院院长.
 _BUSINESS_ROLES = {"老板", "老板娘", "会计", "司机", "经理", "院长", "厂长", "负责人", "老总", "店主"}
